@@ -1,0 +1,117 @@
+/**
+ * The one inference contract. Every wire dialect (OpenAI Chat Completions, Responses, Ollama) maps its
+ * request into a {@link ChatRequest} and renders the {@link ChatEvent} stream back into its own bytes; the
+ * engine never sees a dialect. The same types travel over the runner IPC, so they are plain JSON data.
+ */
+
+/** A JSON Schema document, as sent by a client (validated where it is used). */
+export type JsonSchema = Record<string, unknown>;
+
+/** A function call the model made. `arguments` is JSON text, as OpenAI clients expect it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A chat message in dialect-neutral form. Content is plain text: text parts are joined by the dialect. */
+export type ChatMessage =
+  | { role: "system"; content: string }
+  | { role: "user"; content: string }
+  | { role: "assistant"; content: string; toolCalls?: ToolCall[] }
+  | { role: "tool"; toolCallId: string; content: string };
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments object; absent means the function takes no arguments. */
+  parameters?: JsonSchema;
+}
+
+/**
+ * Whether and which tool the model must call. `auto` lets the model decide (the default when tools are
+ * given), `required` forces a call to one of the tools, `function` forces a call to the named tool.
+ */
+export type ToolChoice =
+  | { type: "auto" }
+  | { type: "none" }
+  | { type: "required" }
+  | { type: "function"; name: string };
+
+export type ResponseFormat =
+  | { type: "text" }
+  | { type: "json_object" }
+  | { type: "json_schema"; name: string; schema: JsonSchema; strict: boolean };
+
+/** Sampling options. Absent fields take the runner's defaults (greedy-free sampling at temperature 0.8). */
+export interface SamplingOptions {
+  /** Upper bound on generated tokens; the runner also stops at the end of the context. */
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  /** Generation stops before any of these strings; they are not part of the output. */
+  stop?: string[];
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** Token id (decimal string) → additive logit bias, as OpenAI's `logit_bias` (-100..100). */
+  tokenBias?: Record<string, number>;
+}
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  /** Default: `auto` when tools are given, else `none`. */
+  toolChoice?: ToolChoice;
+  /** Default: `text`. */
+  responseFormat?: ResponseFormat;
+  sampling: SamplingOptions;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export type FinishReason = "stop" | "length" | "tool_calls";
+
+/**
+ * What a generation emits, in order: any number of `text` deltas, at most one `tool_calls`, then exactly one
+ * `done`. A failure ends the stream by throwing a {@link ChaiboxError} instead of `done`.
+ */
+export type ChatEvent =
+  | { type: "text"; text: string }
+  | { type: "tool_calls"; calls: ToolCall[] }
+  | { type: "done"; finishReason: FinishReason; usage: Usage };
+
+/** What a loaded model reports about itself once its runner is up. */
+export interface LoadedModelInfo {
+  /** The context size actually allocated (tokens), shared by all sequences. */
+  contextSize: number;
+  /** Context available to one request (contextSize / parallel sequences). */
+  sequenceContextSize: number;
+  trainContextSize: number;
+  parallel: number;
+  threads: number;
+}
+
+/** How a model is to be loaded in its runner. */
+export interface LoadOptions {
+  modelPath: string;
+  /** Tokens of context per sequence; the runner allocates contextSize × parallel. */
+  contextSize: number;
+  parallel: number;
+  threads: number;
+  /** Layers to offload to a GPU; 0 = CPU only. Default "auto" lets node-llama-cpp choose. */
+  gpuLayers: number | "auto";
+}
+
+/** The API process's view of inference: dialects call this and nothing else. */
+export interface InferenceService {
+  /**
+   * Runs one chat. The iterable is lazy: admission (queueing, loading) happens on the first `next()`, so a
+   * dialect can still turn a queue-full or unknown-model error into a plain HTTP error before streaming.
+   * Aborting `signal` cancels the generation and frees its sequence.
+   */
+  chat(modelId: string, request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatEvent>;
+}

@@ -1,0 +1,76 @@
+/**
+ * The error registry. Domain code throws a {@link ChaiboxError} with a code from here; each wire dialect maps
+ * the code to its own envelope (see src/api/errors.ts), so the same failure reads naturally to an OpenAI
+ * client and to an Ollama client. Errors cross the runner IPC as `{ code, message, details }`.
+ */
+
+export const errorCodes = {
+  /** The request is malformed or violates the schema. */
+  invalid_request: { status: 400 },
+  /** A parameter chaibox understands but does not serve (e.g. `n > 1`). */
+  unsupported_parameter: { status: 400 },
+  model_not_found: { status: 404 },
+  /** The prompt (plus the requested output) does not fit the model's context. */
+  context_length_exceeded: { status: 400 },
+  /** The model's wait queue is full; `details.retryAfterSeconds` says when to retry. */
+  queue_full: { status: 503 },
+  /** The model does not fit the memory that is free; `details` carries the numbers. */
+  insufficient_memory: { status: 507 },
+  /** The runner process of a model ended while serving the request (crash, OOM kill, SIGKILL). */
+  runner_crashed: { status: 502 },
+  /** The runner could not load the model file. */
+  model_load_failed: { status: 500 },
+  /** The model's output could not be made to match the requested JSON schema or tool arguments. */
+  invalid_model_output: { status: 500 },
+  /** The service is shutting down. */
+  shutting_down: { status: 503 },
+  /** A model file or store entry is invalid (not GGUF, truncated, unsupported, bad id). */
+  invalid_model_file: { status: 400 },
+  model_exists: { status: 409 },
+  internal_error: { status: 500 },
+} as const satisfies Record<string, { status: number }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export interface ErrorDetails {
+  /** The request parameter at fault, in the client's own naming (e.g. `messages[2].content`). */
+  param?: string;
+  retryAfterSeconds?: number;
+  [key: string]: unknown;
+}
+
+export class ChaiboxError extends Error {
+  override readonly name = "ChaiboxError";
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return errorCodes[this.code].status;
+  }
+
+  /** The plain-data form that crosses process boundaries. */
+  toJSON(): SerializedError {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+
+  static fromJSON(data: SerializedError): ChaiboxError {
+    const code: ErrorCode = data.code in errorCodes ? (data.code as ErrorCode) : "internal_error";
+    return new ChaiboxError(code, data.message, data.details ?? {});
+  }
+}
+
+export interface SerializedError {
+  code: string;
+  message: string;
+  details?: ErrorDetails;
+}
+
+export function isChaiboxError(error: unknown): error is ChaiboxError {
+  return error instanceof ChaiboxError;
+}
