@@ -1,0 +1,60 @@
+/**
+ * Stream writers shared by the dialects (SSE for OpenAI, NDJSON for Ollama) and the link between a client
+ * that goes away and the generation it asked for: a closed connection aborts the request's AbortSignal, which
+ * frees its sequence in the runner.
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { once } from "node:events";
+
+/** An AbortSignal that fires when the client disconnects before the reply is complete. */
+export function abortOnDisconnect(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error("client disconnected"));
+  };
+  reply.raw.once("close", onClose);
+  request.raw.once("aborted", onClose);
+  return controller.signal;
+}
+
+/** Writes one event stream to a raw response, honouring backpressure. */
+export class StreamWriter {
+  private started = false;
+
+  constructor(
+    private readonly reply: FastifyReply,
+    private readonly contentType: "text/event-stream" | "application/x-ndjson",
+  ) {}
+
+  /** True once the client has gone; writes are then dropped. */
+  get closed(): boolean {
+    return this.reply.raw.destroyed || this.reply.raw.writableEnded;
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    // fastify does not know about raw writes; hijack so it neither writes nor times the reply out.
+    this.reply.hijack();
+    this.reply.raw.writeHead(200, {
+      "content-type": this.contentType === "text/event-stream" ? "text/event-stream; charset=utf-8" : "application/x-ndjson",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+  }
+
+  /** Writes one SSE `data:` line (OpenAI) or one NDJSON line (Ollama). */
+  async write(data: unknown): Promise<void> {
+    this.start();
+    if (this.closed) return;
+    const text = typeof data === "string" ? data : JSON.stringify(data);
+    const frame = this.contentType === "text/event-stream" ? `data: ${text}\n\n` : `${text}\n`;
+    if (!this.reply.raw.write(frame)) await Promise.race([once(this.reply.raw, "drain"), once(this.reply.raw, "close")]);
+  }
+
+  end(): void {
+    this.start();
+    if (!this.closed) this.reply.raw.end();
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * buildApp(deps): the HTTP application, without listen(). Tests call `app.inject()` on it; main.ts wires the
+ * concrete adapters and listens. Routes only map and stream; everything they use comes in through deps.
+ */
+import Fastify, { type FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { FastifyBaseLogger } from "fastify";
+import type { InferenceService } from "./engine/contract.js";
+import { normalizeError, openAiError } from "./api/errors.js";
+import { chatCompletionsRoutes } from "./api/openai/chat-completions.js";
+import { modelsRoutes, type ModelDirectory } from "./api/openai/models.js";
+import { healthRoutes } from "./api/health.js";
+
+export interface AppDeps {
+  inference: InferenceService;
+  models: ModelDirectory;
+  /** Names of the models whose runners are up, for /health. */
+  loadedModels: () => string[];
+  version: string;
+  /** Largest accepted request body in bytes. Default 8 MiB. */
+  bodyLimit?: number;
+  /** A pino logger; default: logging off (tests). */
+  logger?: FastifyBaseLogger | false;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger || undefined,
+    logger: deps.logger === undefined || deps.logger === false ? false : undefined,
+    bodyLimit: deps.bodyLimit ?? 8 * 1024 * 1024,
+    // Validation must not quietly change a client's request: no type coercion, no dropped keys.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((error, request, reply) => {
+    const normalized = normalizeError(error);
+    if (normalized.internal) request.log.error({ err: error }, "request failed");
+    if (normalized.retryAfterSeconds !== undefined) void reply.header("retry-after", String(normalized.retryAfterSeconds));
+    return reply.status(normalized.status).send(openAiError(normalized));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const message = `Unknown route: ${request.method} ${request.url.split("?")[0] ?? ""}`;
+    return reply.status(404).send({ error: { message, type: "invalid_request_error", param: null, code: "unknown_route" } });
+  });
+
+  await app.register(healthRoutes, { version: deps.version, loadedModels: deps.loadedModels });
+  await app.register(modelsRoutes, { models: deps.models });
+  await app.register(chatCompletionsRoutes, { inference: deps.inference });
+  return app;
+}

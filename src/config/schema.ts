@@ -1,0 +1,96 @@
+/**
+ * The one configuration schema. It gives the type, the defaults, the validation, the environment variable
+ * names and the `--help` text; a key added here is configurable everywhere at once.
+ *
+ * Sources, later wins: defaults → YAML file → `CHAIBOX_*` environment → command-line flags.
+ * Environment names are derived from the key path: `port` → `CHAIBOX_PORT`,
+ * `inference.contextSize` → `CHAIBOX_INFERENCE_CONTEXT_SIZE`.
+ */
+import { Type, type Static } from "@sinclair/typebox";
+import { availableParallelism } from "node:os";
+
+/** A duration: seconds as a number, or a string like `90s`, `5m`, `1h`; negative or `forever` = never. */
+export const Duration = Type.Union([Type.Number(), Type.String({ pattern: "^(-?\\d+(\\.\\d+)?(ms|s|m|h)?|forever)$" })], {
+  description: "seconds, or a string such as 30s, 5m, 1h; -1 or 'forever' never expires",
+});
+
+/** Cores this process may use; `os.cpus()` is empty under systemd's ProcSubset=pid, availableParallelism is not. */
+const cores = Math.max(1, availableParallelism());
+
+export const InferenceSchema = Type.Object(
+  {
+    contextSize: Type.Integer({
+      minimum: 256,
+      maximum: 1_048_576,
+      default: 4096,
+      description: "context tokens available to each request (each parallel sequence gets this many)",
+    }),
+    parallel: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: Math.min(4, cores),
+      description: "requests one model serves at the same time (default: the cores, at most 4)",
+    }),
+    threads: Type.Integer({
+      minimum: 1,
+      maximum: 256,
+      default: cores,
+      description: "CPU threads a model uses (default: the cores available to chaibox)",
+    }),
+    gpuLayers: Type.Union([Type.Literal("auto"), Type.Integer({ minimum: 0 })], {
+      default: "auto",
+      description: "layers offloaded to the GPU: auto, or a number (0 = CPU only)",
+    }),
+    queueSize: Type.Integer({
+      minimum: 0,
+      maximum: 10_000,
+      default: 16,
+      description: "requests that may wait for a busy model; more are answered 503 with Retry-After",
+    }),
+    keepAlive: { ...Duration, default: "5m", description: "idle time before a model is unloaded (" + Duration.description + ")" },
+    maxLoadedModels: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 2,
+      description: "models kept loaded at once; loading another unloads the least recently used idle one",
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, default: "0.0.0.0", description: "address the HTTP server listens on" }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: "HTTP port (the image uses 80)" }),
+    dataDir: Type.String({
+      default: "",
+      description: "where models and state live (default: $STATE_DIRECTORY, else ~/.local/share/chaibox)",
+    }),
+    logLevel: Type.Union(
+      [Type.Literal("fatal"), Type.Literal("error"), Type.Literal("warn"), Type.Literal("info"), Type.Literal("debug"), Type.Literal("trace")],
+      { default: "info", description: "log level: fatal, error, warn, info, debug, trace" },
+    ),
+    demoModel: Type.Boolean({
+      default: false,
+      description: "generate and install the demo model (random weights) when no model is installed",
+    }),
+    bodyLimit: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024, description: "largest request body in bytes" }),
+    inference: InferenceSchema,
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type InferenceConfig = Static<typeof InferenceSchema>;
+
+/** Parses a {@link Duration} into milliseconds; `Infinity` for never. */
+export function durationMs(value: number | string): number {
+  if (typeof value === "number") return value < 0 ? Infinity : value * 1000;
+  if (value === "forever") return Infinity;
+  const match = /^(-?\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value);
+  if (!match) throw new Error(`invalid duration: ${value}`);
+  const amount = Number(match[1]);
+  if (amount < 0) return Infinity;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"] ?? 1000;
+  return amount * unit;
+}
