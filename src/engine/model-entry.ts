@@ -1,0 +1,128 @@
+/** A model's scheduling state (runner, slots, FIFO queue, keep-alive) and the pure helpers around it. */
+import type { LoadOptions } from "./contract.js";
+import type { RunnerHandle } from "./runner-handle.js";
+import type { LoadedModelStatus, ModelStats } from "./scheduler-types.js";
+import { ChaiboxError } from "../errors.js";
+
+/** Duration assumed for a request until one has been measured: a short answer on a small box. */
+export const assumedRequestMs = 10_000;
+
+/** A runner the scheduler has launched. */
+export interface Runner {
+  readonly handle: RunnerHandle;
+  readonly loadedAt: number;
+  /** Set when the scheduler itself stops the runner, so its exit is not reported as a crash. */
+  expectedExit: boolean;
+}
+
+/** A queued request: the scheduler either grants it a slot or fails it. */
+export interface Waiter {
+  grant(lease: Lease): void;
+  fail(error: Error): void;
+}
+
+/** Everything the scheduler tracks for one model; it exists while the model has a runner or demand. */
+export interface ModelEntry {
+  readonly modelId: string;
+  readonly options: LoadOptions;
+  runner: Runner | undefined;
+  /** Waiting for the load mutex, for room, or launching. */
+  loading: boolean;
+  active: number;
+  readonly queue: Waiter[];
+  /** Recency for LRU eviction: a counter, not the clock, so ties cannot happen under a fake clock. */
+  lastUsed: number;
+  timer: { handle: unknown } | undefined;
+  expiresAt: number | null;
+  unloadRequested: boolean;
+  unloadWaiters: (() => void)[];
+}
+
+/** One running request's hold on a slot; released exactly once, in the chat's `finally`. */
+export interface Lease {
+  readonly entry: ModelEntry;
+  readonly handle: RunnerHandle;
+  readonly controller: AbortController;
+  readonly startedAt: number;
+}
+
+/** The error queued, new and cut-off requests get once `stop()` has begun. */
+export function shuttingDownError(): ChaiboxError {
+  return new ChaiboxError("shutting_down", "The service is shutting down.");
+}
+
+/** A model entry with no runner, no load and no requests. */
+export function newEntry(modelId: string, options: LoadOptions): ModelEntry {
+  return {
+    modelId,
+    options,
+    runner: undefined,
+    loading: false,
+    active: 0,
+    queue: [],
+    lastUsed: 0,
+    timer: undefined,
+    expiresAt: null,
+    unloadRequested: false,
+    unloadWaiters: [],
+  };
+}
+
+/** A promise with its resolver, for waking loops that wait for a change. */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Sequences one runner serves at once: what the runner reports once up, else what it was asked for. */
+export function capacityOf(entry: ModelEntry): number {
+  return Math.max(1, entry.runner?.handle.info.parallel ?? entry.options.parallel);
+}
+
+/** A runner with nothing running, queued or loading: a candidate for keep-alive expiry and eviction. */
+export function isIdle(entry: ModelEntry): boolean {
+  return entry.runner !== undefined && !entry.loading && entry.active === 0 && entry.queue.length === 0;
+}
+
+/** Nothing left to track: no runner, no load, no request. */
+export function isUnused(entry: ModelEntry): boolean {
+  return !entry.runner && !entry.loading && entry.active === 0 && entry.queue.length === 0;
+}
+
+/**
+ * Seconds until a rejected request would likely get a slot: the queue ahead of it drains `capacity` at a
+ * time, each round taking about `averageMs`. At least 1, at most an hour.
+ */
+export function retryAfterSeconds(queued: number, capacity: number, averageMs: number): number {
+  const seconds = Math.ceil(((queued / capacity + 1) * averageMs) / 1000);
+  return Math.min(3600, Math.max(1, seconds));
+}
+
+/** The status-endpoint view of a model, or undefined when it has no runner (yet). */
+export function loadedStatusOf(entry: ModelEntry): LoadedModelStatus | undefined {
+  const runner = entry.runner;
+  if (!runner) return undefined;
+  return {
+    modelId: entry.modelId,
+    info: runner.handle.info,
+    pid: runner.handle.pid,
+    active: entry.active,
+    queued: entry.queue.length,
+    expiresAt: entry.expiresAt,
+    loadedAt: runner.loadedAt,
+  };
+}
+
+/** The counts of a model; no entry means nothing is loaded, loading or requested. */
+export function statsOf(modelId: string, entry: ModelEntry | undefined): ModelStats {
+  if (!entry) return { modelId, state: "unloaded", active: 0, queued: 0, expiresAt: null, loadedAt: null };
+  return {
+    modelId,
+    state: entry.runner ? "loaded" : entry.loading ? "loading" : "unloaded",
+    active: entry.active,
+    queued: entry.queue.length,
+    expiresAt: entry.expiresAt,
+    loadedAt: entry.runner?.loadedAt ?? null,
+  };
+}

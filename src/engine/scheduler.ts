@@ -1,0 +1,394 @@
+/**
+ * The scheduler: admits chats into per-model slots and queues, loads one model at a time, unloads idle
+ * runners after their keep-alive and evicts the least recently used one when too many are loaded. It is
+ * pure: runners come from a {@link RunnerLauncher}, time from a {@link SchedulerClock}.
+ */
+import type { ChatEvent, ChatRequest, InferenceService, LoadOptions } from "./contract.js";
+import type { RunnerLauncher } from "./runner-handle.js";
+import type {
+  LoadedModelStatus,
+  ModelStats,
+  SchedulerClock,
+  SchedulerLogger,
+  SchedulerOptions,
+} from "./scheduler-types.js";
+import { realClock, silentLogger } from "./scheduler-types.js";
+import type { Lease, ModelEntry, Runner, Waiter } from "./model-entry.js";
+import {
+  assumedRequestMs,
+  capacityOf,
+  deferred,
+  isIdle,
+  isUnused,
+  loadedStatusOf,
+  newEntry,
+  retryAfterSeconds,
+  shuttingDownError,
+  statsOf,
+} from "./model-entry.js";
+import { streamLease } from "./lease-stream.js";
+import { ChaiboxError, isChaiboxError } from "../errors.js";
+
+export type { LoadedModelStatus, ModelStats, SchedulerClock, SchedulerLogger, SchedulerOptions };
+export { realClock };
+
+/** Implements {@link InferenceService} over runner processes. Call {@link Scheduler.stop} on shutdown. */
+export class Scheduler implements InferenceService {
+  private readonly launcher: RunnerLauncher;
+  private readonly resolveModel: (modelId: string) => Promise<LoadOptions>;
+  private readonly queueSize: number;
+  private readonly keepAliveMs: number;
+  private readonly maxLoadedModels: number;
+  private readonly clock: SchedulerClock;
+  private readonly log: SchedulerLogger;
+
+  private readonly models = new Map<string, ModelEntry>();
+  private readonly leases = new Set<Lease>();
+  /** Runners being stopped: they still hold memory, so they count against `maxLoadedModels`. */
+  private readonly stopping = new Set<Promise<void>>();
+  /** The load mutex: each load runs after the previous one settled. */
+  private loadChain: Promise<void> = Promise.resolve();
+  private useCounter = 0;
+  private readonly averageMs = new Map<string, number>();
+  private wake = deferred();
+  private shuttingDown = false;
+  private stopped: Promise<void> | undefined;
+
+  constructor(options: SchedulerOptions) {
+    this.launcher = options.launcher;
+    this.resolveModel = (modelId) => options.resolveModel(modelId);
+    this.queueSize = Math.max(0, options.queueSize ?? 16);
+    this.keepAliveMs = options.keepAliveMs ?? 5 * 60_000;
+    this.maxLoadedModels = Math.max(1, options.maxLoadedModels ?? 2);
+    this.clock = options.clock ?? realClock;
+    this.log = options.logger ?? silentLogger;
+  }
+
+  /**
+   * Lazy: the first `next()` resolves the model (failing fast with `model_not_found`), then runs at once,
+   * waits in the model's FIFO queue, or throws `queue_full` (with `details.retryAfterSeconds`) at once.
+   * Aborting `signal` while queued throws its reason; while running it cancels the runner's generation.
+   */
+  chat(modelId: string, request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatEvent> {
+    return this.run(modelId, request, signal);
+  }
+
+  /** The models with a running runner, oldest load first. */
+  loaded(): LoadedModelStatus[] {
+    const result: LoadedModelStatus[] = [];
+    for (const entry of this.models.values()) {
+      const status = loadedStatusOf(entry);
+      if (status) result.push(status);
+    }
+    return result.sort((a, b) => a.loadedAt - b.loadedAt);
+  }
+
+  /** One model's counts; a model that is neither loaded nor requested reads `unloaded` with zeros. */
+  stats(modelId: string): ModelStats {
+    return statsOf(modelId, this.models.get(modelId));
+  }
+
+  /**
+   * Marks the model for unloading: its runner is stopped as soon as it is idle (at once if it is idle now).
+   * Requests arriving before then are still served. Resolves once that runner has ended, at once when none.
+   */
+  unload(modelId: string): Promise<void> {
+    const entry = this.models.get(modelId);
+    if (!entry || (!entry.runner && !entry.loading)) return Promise.resolve();
+    entry.unloadRequested = true;
+    const done = new Promise<void>((resolve) => entry.unloadWaiters.push(resolve));
+    if (isIdle(entry)) void this.retire(entry, "unload requested");
+    return done;
+  }
+
+  /**
+   * Shuts down: queued and new requests get `shutting_down`, running ones may finish until `deadlineMs`
+   * (default 10 s) has passed, then their generations are cancelled and every runner is stopped.
+   * Idempotent: later calls return the first call's promise.
+   */
+  stop(deadlineMs = 10_000): Promise<void> {
+    this.stopped ??= this.shutdown(deadlineMs);
+    return this.stopped;
+  }
+
+  private async shutdown(deadlineMs: number): Promise<void> {
+    this.shuttingDown = true;
+    for (const entry of this.models.values()) {
+      this.clearKeepAlive(entry);
+      for (const waiter of entry.queue.splice(0)) waiter.fail(shuttingDownError());
+    }
+    this.notify();
+    let expired = false;
+    const timer = this.clock.setTimeout(() => {
+      expired = true;
+      this.notify();
+    }, deadlineMs);
+    try {
+      // A launch in flight cannot be cancelled; waiting for it means its runner is stopped, not leaked.
+      await this.loadChain;
+      while (this.leases.size > 0 && !expired) await this.wake.promise;
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
+    for (const lease of this.leases) lease.controller.abort(shuttingDownError());
+    await Promise.all([...this.models.values()].map((entry) => this.retire(entry, "shutdown")));
+    await Promise.all([...this.stopping]);
+  }
+
+  private async *run(modelId: string, request: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatEvent> {
+    const lease = await this.acquire(modelId, signal);
+    yield* streamLease(lease, request, signal, {
+      translate: (error) => this.translate(error, lease, signal),
+      release: (finished) => this.release(lease, finished),
+      log: this.log,
+    });
+  }
+
+  private translate(error: unknown, lease: Lease, signal: AbortSignal): unknown {
+    if (signal.aborted) return error;
+    if (this.shuttingDown && lease.controller.signal.aborted) return shuttingDownError();
+    const runner = lease.entry.runner;
+    if (isChaiboxError(error) && error.code === "runner_crashed" && runner?.handle === lease.handle) {
+      // The process may linger after its IPC broke; stop (and if need be kill) it rather than wait for exit.
+      this.log.warn({ modelId: lease.entry.modelId, pid: lease.handle.pid }, "runner reported a crash; replacing it");
+      void this.retire(lease.entry, "runner crashed", false);
+    }
+    return error;
+  }
+
+  private async acquire(modelId: string, signal: AbortSignal): Promise<Lease> {
+    if (this.shuttingDown) throw shuttingDownError();
+    signal.throwIfAborted();
+    const options = await this.resolveModel(modelId);
+    if (this.shuttingDown) throw shuttingDownError();
+    signal.throwIfAborted();
+
+    let entry = this.models.get(modelId);
+    if (!entry) {
+      entry = newEntry(modelId, options);
+      this.models.set(modelId, entry);
+    }
+    const capacity = capacityOf(entry);
+    if (entry.runner && entry.queue.length === 0 && entry.active < capacity) return this.grant(entry);
+    // While loading, the first `capacity` waiters are the ones that will run, so they do not use queue room.
+    if (entry.active + entry.queue.length >= capacity + this.queueSize) {
+      throw new ChaiboxError("queue_full", `The queue for model ${modelId} is full; retry later.`, {
+        retryAfterSeconds: retryAfterSeconds(entry.queue.length, capacity, this.averageMsOf(modelId)),
+      });
+    }
+    const target = entry;
+    return new Promise<Lease>((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = target.queue.indexOf(waiter);
+        if (index >= 0) target.queue.splice(index, 1);
+        reject(signal.reason as Error);
+        this.forgetIfUnused(target);
+        this.notify();
+      };
+      const waiter: Waiter = {
+        grant: (lease) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(lease);
+        },
+        fail: (error) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      };
+      target.queue.push(waiter);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.pump(target);
+    });
+  }
+
+  private grant(entry: ModelEntry): Lease {
+    const runner = entry.runner;
+    if (!runner) throw new ChaiboxError("internal_error", "Granted a slot of a model without a runner.");
+    entry.active += 1;
+    entry.lastUsed = ++this.useCounter;
+    this.clearKeepAlive(entry);
+    const lease: Lease = {
+      entry,
+      handle: runner.handle,
+      controller: new AbortController(),
+      startedAt: this.clock.now(),
+    };
+    this.leases.add(lease);
+    return lease;
+  }
+
+  private release(lease: Lease, finished: boolean): void {
+    if (!this.leases.delete(lease)) return;
+    const entry = lease.entry;
+    entry.active -= 1;
+    entry.lastUsed = ++this.useCounter;
+    if (finished) {
+      // A moving average of completed requests feeds the queue_full retry estimate.
+      const took = this.clock.now() - lease.startedAt;
+      const previous = this.averageMs.get(entry.modelId);
+      this.averageMs.set(entry.modelId, previous === undefined ? took : previous * 0.8 + took * 0.2);
+    }
+    this.pump(entry);
+    if (isIdle(entry)) this.onIdle(entry);
+    this.forgetIfUnused(entry);
+    this.notify();
+  }
+
+  private averageMsOf(modelId: string): number {
+    return this.averageMs.get(modelId) ?? assumedRequestMs;
+  }
+
+  /** Hands free slots to waiters in FIFO order, or starts a load when waiters have no runner. */
+  private pump(entry: ModelEntry): void {
+    if (this.shuttingDown) return;
+    if (!entry.runner) {
+      if (!entry.loading && entry.queue.length > 0) this.startLoad(entry);
+      return;
+    }
+    const capacity = capacityOf(entry);
+    while (entry.active < capacity) {
+      const waiter = entry.queue.shift();
+      if (!waiter) break;
+      waiter.grant(this.grant(entry));
+    }
+  }
+
+  private startLoad(entry: ModelEntry): void {
+    entry.loading = true;
+    this.loadChain = this.loadChain.then(() => this.load(entry));
+  }
+
+  /** Runs under the load mutex; never rejects: a failure goes to the waiters. */
+  private async load(entry: ModelEntry): Promise<void> {
+    try {
+      if (!(await this.makeRoom(entry))) return;
+      this.log.info({ modelId: entry.modelId }, "loading model");
+      const startedAt = this.clock.now();
+      const handle = await this.launcher.launch(entry.modelId, entry.options);
+      const runner: Runner = { handle, loadedAt: this.clock.now(), expectedExit: false };
+      entry.runner = runner;
+      this.watch(entry, runner);
+      this.log.info({ modelId: entry.modelId, pid: handle.pid, ms: runner.loadedAt - startedAt }, "model loaded");
+      // stop() rejected the waiters already; this runner must not outlive it.
+      if (this.shuttingDown) await this.retire(entry, "shutdown");
+    } catch (error) {
+      this.log.error({ modelId: entry.modelId, err: error }, "model load failed");
+      const failure = error instanceof Error ? error : new ChaiboxError("model_load_failed", String(error));
+      for (const waiter of entry.queue.splice(0)) waiter.fail(failure);
+    } finally {
+      entry.loading = false;
+      this.pump(entry);
+      if (isIdle(entry)) this.onIdle(entry);
+      if (!entry.runner) this.settleUnload(entry);
+      this.forgetIfUnused(entry);
+      this.notify();
+    }
+  }
+
+  /**
+   * Waits until another runner fits under `maxLoadedModels`, stopping the LRU idle one when none is free.
+   * Returns false when nobody waits for this model any more (all aborted), so nothing is loaded in vain.
+   * A model that never goes idle keeps a waiting load waiting: the load is queued behind its traffic.
+   */
+  private async makeRoom(entry: ModelEntry): Promise<boolean> {
+    for (;;) {
+      if (this.shuttingDown) throw shuttingDownError();
+      if (entry.queue.length === 0) return false;
+      const changed = this.wake.promise;
+      let live = 0;
+      let victim: ModelEntry | undefined;
+      for (const other of this.models.values()) {
+        if (!other.runner) continue;
+        live += 1;
+        if (isIdle(other) && (!victim || other.lastUsed < victim.lastUsed)) victim = other;
+      }
+      if (live + this.stopping.size < this.maxLoadedModels) return true;
+      // Runners already stopping will make the room; evict only when the live ones alone fill it.
+      if (victim && live >= this.maxLoadedModels) void this.retire(victim, `evicted to load ${entry.modelId}`);
+      await changed;
+    }
+  }
+
+  private watch(entry: ModelEntry, runner: Runner): void {
+    const onExit = (exit: { code: number | null; signal: string | null }): void => {
+      if (!runner.expectedExit) {
+        this.log.warn({ modelId: entry.modelId, pid: runner.handle.pid, ...exit }, "runner exited unexpectedly");
+      }
+      if (entry.runner !== runner) return;
+      entry.runner = undefined;
+      this.clearKeepAlive(entry);
+      this.settleUnload(entry);
+      // Waiters get a fresh runner; in-flight chats have failed with runner_crashed from their handle.
+      this.pump(entry);
+      this.forgetIfUnused(entry);
+      this.notify();
+    };
+    void runner.handle.exited.then(onExit, () => onExit({ code: null, signal: null }));
+  }
+
+  private onIdle(entry: ModelEntry): void {
+    this.notify();
+    if (this.shuttingDown) return;
+    if (entry.unloadRequested || this.keepAliveMs === 0) {
+      void this.retire(entry, entry.unloadRequested ? "unload requested" : "idle (keep-alive 0)");
+      return;
+    }
+    if (this.keepAliveMs < 0 || !Number.isFinite(this.keepAliveMs)) return;
+    this.clearKeepAlive(entry);
+    entry.expiresAt = this.clock.now() + this.keepAliveMs;
+    const handle = this.clock.setTimeout(() => {
+      entry.timer = undefined;
+      if (isIdle(entry)) void this.retire(entry, "keep-alive expired");
+    }, this.keepAliveMs);
+    entry.timer = { handle };
+  }
+
+  private clearKeepAlive(entry: ModelEntry): void {
+    if (entry.timer) this.clock.clearTimeout(entry.timer.handle);
+    entry.timer = undefined;
+    entry.expiresAt = null;
+  }
+
+  /** Unregisters the runner at once (new requests relaunch) and stops it; resolves once it has ended. */
+  private retire(entry: ModelEntry, reason: string, expected = true): Promise<void> {
+    const runner = entry.runner;
+    if (!runner) return Promise.resolve();
+    entry.runner = undefined;
+    runner.expectedExit = expected;
+    this.clearKeepAlive(entry);
+    const waiters = entry.unloadWaiters.splice(0);
+    entry.unloadRequested = false;
+    this.log.info({ modelId: entry.modelId, pid: runner.handle.pid, reason }, "stopping runner");
+    const stopped: Promise<void> = runner.handle
+      .stop()
+      .catch((error: unknown) => {
+        this.log.warn({ modelId: entry.modelId, err: error }, "stopping the runner failed");
+      })
+      .then(() => {
+        this.stopping.delete(stopped);
+        for (const resolve of waiters) resolve();
+        this.notify();
+      });
+    this.stopping.add(stopped);
+    this.pump(entry);
+    this.forgetIfUnused(entry);
+    this.notify();
+    return stopped;
+  }
+
+  private settleUnload(entry: ModelEntry): void {
+    entry.unloadRequested = false;
+    for (const resolve of entry.unloadWaiters.splice(0)) resolve();
+  }
+
+  private forgetIfUnused(entry: ModelEntry): void {
+    if (isUnused(entry) && this.models.get(entry.modelId) === entry) this.models.delete(entry.modelId);
+  }
+
+  /** Wakes every loop waiting for a change (room for a load, shutdown drain). */
+  private notify(): void {
+    const current = this.wake;
+    this.wake = deferred();
+    current.resolve();
+  }
+}
