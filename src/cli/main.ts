@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/** The `chaibox` command: argv → subcommand. Failures print one line and exit non-zero. */
+import { ConfigError } from "../config/load.js";
+import { ChaiboxError } from "../errors.js";
+import { version } from "../version.js";
+import { UsageError } from "./args.js";
+import { makeTestModelCommand } from "./make-test-model.js";
+import { modelsCommand } from "./models.js";
+import { serveCommand } from "./serve.js";
+
+const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string }> = {
+  serve: { run: serveCommand, summary: "serve the API and the installed models" },
+  models: { run: modelsCommand, summary: "list, add and remove installed models" },
+  "make-test-model": { run: makeTestModelCommand, summary: "write a small GGUF model with random weights (tests, benchmarks)" },
+};
+
+function mainHelp(): string {
+  const list = Object.entries(commands)
+    .map(([name, c]) => `  ${name.padEnd(18)}${c.summary}`)
+    .join("\n");
+  return `chaibox ${version} — the home AI box: local LLMs served over the Chai/OpenAI API.
+
+Usage: chaibox <command> [options]
+
+Commands:
+${list}
+
+Run 'chaibox <command> --help' for a command's options.
+Quick start: chaibox serve --dev, then open http://localhost:8080/v1/models`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(mainHelp());
+    return;
+  }
+  if (name === "--version" || name === "-v") {
+    console.log(version);
+    return;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command '${name}'`);
+  await command.run(args);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`chaibox: ${error.message} (see 'chaibox --help')`);
+    process.exit(2);
+  }
+  if (error instanceof ConfigError) console.error(`chaibox: ${error.message}`);
+  else if (error instanceof ChaiboxError) console.error(`chaibox: ${error.message}`);
+  else if (error instanceof Error && "code" in error && typeof error.code === "string" && error.code.startsWith("E")) {
+    // A system error (EACCES, ENOSPC, EADDRINUSE…): its message already names the path or port.
+    console.error(`chaibox: ${error.message}`);
+  } else console.error("chaibox:", error);
+  process.exit(1);
+});

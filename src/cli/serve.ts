@@ -1,0 +1,58 @@
+/** `chaibox serve`: runs the service until SIGTERM/SIGINT. */
+import { configKeys } from "../config/load.js";
+import { startServer } from "../main.js";
+import { commonHelp, configFrom, parse, parseInteger } from "./args.js";
+
+function configHelp(): string {
+  return configKeys()
+    .map(({ path, schema, env }) => {
+      const fallback = schema.default === undefined || schema.default === "" ? "" : ` [default: ${JSON.stringify(schema.default)}]`;
+      return `  ${path.join(".").padEnd(28)} ${env}\n      ${String(schema.description ?? "")}${fallback}`;
+    })
+    .join("\n");
+}
+
+export function serveHelp(): string {
+  return `Usage: chaibox serve [options]
+
+Serves the Chai/OpenAI API and the models installed in the data directory.
+
+Options:
+  --host H          address to listen on
+  --port P          HTTP port
+  --log-level L     fatal, error, warn, info, debug or trace
+  --dev             development defaults: port 8080, data dir ./.chaibox, and the demo model
+                    (random weights) when no model is installed
+${commonHelp}
+
+Configuration keys (YAML file key, then environment variable; flags win over both):
+${configHelp()}`;
+}
+
+export async function serveCommand(args: string[]): Promise<void> {
+  const { values } = parse(args, { host: { type: "string" }, port: { type: "string" }, "log-level": { type: "string" }, dev: { type: "boolean" } }, false);
+  if (values.help) {
+    console.log(serveHelp());
+    return;
+  }
+  const devDefaults = values.dev ? { dataDir: process.env.CHAIBOX_DATA_DIR ?? ".chaibox", demoModel: true } : {};
+  const config = await configFrom(values, {
+    ...devDefaults,
+    host: values.host,
+    port: parseInteger("port", values.port),
+    logLevel: values["log-level"],
+  });
+  const server = await startServer(config);
+  const shutdown = (signal: string) => {
+    server.logger.info({ signal }, "shutting down");
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+}

@@ -1,0 +1,47 @@
+/** Starts a real, listening chaibox on a free port with a generated model installed, for client tests. */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { resolveConfig } from "../../src/config/load.js";
+import { startServer, type RunningServer } from "../../src/main.js";
+import { ModelStore } from "../../src/models/store.js";
+import { testModelPath, type TestPreset } from "./models.js";
+
+export interface TestServer extends RunningServer {
+  baseURL: string;
+  /** Stops the server and removes its data dir. */
+  dispose(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Installed models: id → test preset. Default `{ tiny: "tiny" }`. */
+  models?: Record<string, TestPreset>;
+  inference?: Record<string, unknown>;
+  bodyLimit?: number;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), "chaibox-test-"));
+  const store = await ModelStore.open(dataDir);
+  for (const [id, preset] of Object.entries<TestPreset>(options.models ?? { tiny: "tiny" })) {
+    await store.add(testModelPath(preset), { id, source: { type: "generated", ref: preset } });
+  }
+  const config = resolveConfig({
+    dataDir,
+    host: "127.0.0.1",
+    port: 0,
+    ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
+    inference: { threads: 1, parallel: 2, contextSize: 2048, ...options.inference },
+  });
+  const logger = pino({ level: process.env.CHAIBOX_TEST_LOG ?? "silent" });
+  const server = await startServer(config, { logger });
+  return {
+    ...server,
+    baseURL: `${server.url}/v1`,
+    async dispose() {
+      await server.close(2000);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
