@@ -1,0 +1,290 @@
+/**
+ * Model presets with seeded random weights: `tiny` for tests, `demo` so chaibox answers out of the box, and
+ * the shapes of two small real models (`0.5b` = Qwen2.5-0.5B, `1b` = Llama-3.2-1B) for speed and memory
+ * figures. All are llama-architecture GGUF v3 files with a SentencePiece vocabulary and a ChatML template.
+ * The same preset, quantization and seed always give the same bytes.
+ */
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { FileType, GgmlType, type WritableGgmlType } from "./constants.js";
+import { buildVocabulary, type Vocabulary } from "./vocabulary.js";
+import { englishWords } from "./words.js";
+import {
+  ggufValue,
+  writeGguf,
+  type GgufMetadataValue,
+  type GgufTensorSpec,
+  type GgufWriteProgress,
+  type GgufWriteSpec,
+} from "./writer.js";
+
+export const presetNames = ["tiny", "demo", "0.5b", "1b"] as const;
+export type PresetName = (typeof presetNames)[number];
+
+export const quantNames = ["f32", "f16", "q8_0"] as const;
+export type QuantName = (typeof quantNames)[number];
+
+/**
+ * Bumped whenever a change here alters the bytes of a preset, so caches keyed on it (test models) regenerate.
+ */
+export const PRESET_REVISION = 1;
+
+export interface PresetShape {
+  name: string;
+  description: string;
+  embeddingLength: number;
+  blockCount: number;
+  headCount: number;
+  headCountKv: number;
+  feedForwardLength: number;
+  contextLength: number;
+  ropeFreqBase: number;
+  rmsEpsilon: number;
+  /** Add the English word list as `▁word` tokens. */
+  words: boolean;
+  /** Total vocabulary size; default: the base vocabulary (plus words). */
+  vocabSize?: number;
+  /** No `output.weight`: the token embedding doubles as the output projection (as in both real shapes). */
+  tiedEmbeddings: boolean;
+  /** Standard deviation of the token embedding. Default 0.02, like every other matrix. */
+  embeddingStd?: number;
+  /** Shapes the output layer (needs untied embeddings). Absent: a random matrix like the others. */
+  output?: OutputShape;
+}
+
+/**
+ * Which tokens a random model emits. The rows of all other tokens are zero, so their logit is exactly 0 while
+ * the emitted tokens' logits spread around it with `logitStd`: with top-k sampling (node-llama-cpp's default
+ * k is 40) the others are never drawn, and without it rarely.
+ */
+export interface OutputShape {
+  /** `chars`: printable ASCII characters; `words`: the whole-word tokens plus `.` and `,`. */
+  emit: "chars" | "words";
+  /** Standard deviation of the emitted tokens' logits (the hidden state after output_norm has unit RMS). */
+  logitStd: number;
+  /** Scale of `<|im_end|>`'s row relative to the emitted tokens: 0 means replies never end on their own. */
+  endBoost: number;
+}
+
+const RANDOM_WEIGHTS_NOTE =
+  "Its weights are random, not trained: its output is meaningless. " +
+  "A real model comes from the catalog (chaibox models pull) or a GGUF file (chaibox models add).";
+
+export const presets: Readonly<Record<PresetName, PresetShape>> = {
+  tiny: {
+    name: "chaibox tiny test model (random weights)",
+    description: `A tiny model for tests: 64 wide, 2 layers, a byte and ASCII vocabulary. ${RANDOM_WEIGHTS_NOTE}`,
+    embeddingLength: 64,
+    blockCount: 2,
+    headCount: 4,
+    headCountKv: 2,
+    feedForwardLength: 128,
+    contextLength: 4096,
+    ropeFreqBase: 10_000,
+    rmsEpsilon: 1e-5,
+    words: false,
+    tiedEmbeddings: false,
+    // Printable output keeps test assertions simple; no end token makes reply lengths exactly max_tokens.
+    output: { emit: "chars", logitStd: 2.5, endBoost: 0 },
+  },
+  demo: {
+    name: "chaibox demo (random weights, not a real model)",
+    description:
+      "The chaibox demo model has RANDOM WEIGHTS: it was never trained and answers with random English words. " +
+      "It exists so chaibox works out of the box. For real answers install a real model from the catalog " +
+      "(chaibox models pull, or the setup page) or add a GGUF file (chaibox models add).",
+    embeddingLength: 256,
+    blockCount: 4,
+    headCount: 4,
+    headCountKv: 2,
+    feedForwardLength: 768,
+    contextLength: 4096,
+    ropeFreqBase: 10_000,
+    rmsEpsilon: 1e-5,
+    words: true,
+    tiedEmbeddings: false,
+    // A strong embedding lets the current word steer the next one (more varied salad than a context-dominated
+    // state), and makes <|im_end|> likely after some words only: replies end after roughly 15–90 words.
+    embeddingStd: 0.3,
+    output: { emit: "words", logitStd: 2.5, endBoost: 2 },
+  },
+  "0.5b": {
+    name: "chaibox random 0.5b",
+    description: `Random weights in the shape of Qwen2.5-0.5B, for speed and memory measurements. ${RANDOM_WEIGHTS_NOTE}`,
+    embeddingLength: 896,
+    blockCount: 24,
+    headCount: 14,
+    headCountKv: 2,
+    feedForwardLength: 4864,
+    contextLength: 32_768,
+    ropeFreqBase: 1_000_000,
+    rmsEpsilon: 1e-6,
+    words: true,
+    vocabSize: 151_936,
+    tiedEmbeddings: true,
+  },
+  "1b": {
+    name: "chaibox random 1b",
+    description: `Random weights in the shape of Llama-3.2-1B, for speed and memory measurements. ${RANDOM_WEIGHTS_NOTE}`,
+    embeddingLength: 2048,
+    blockCount: 16,
+    headCount: 32,
+    headCountKv: 8,
+    feedForwardLength: 8192,
+    contextLength: 131_072,
+    ropeFreqBase: 500_000,
+    rmsEpsilon: 1e-5,
+    words: true,
+    vocabSize: 128_256,
+    tiedEmbeddings: true,
+  },
+};
+
+/** ChatML, as Qwen2 ships it; node-llama-cpp recognizes it as its ChatMLChatWrapper. */
+export const CHATML_TEMPLATE =
+  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}" +
+  "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+// Standard deviation of the hidden weight matrices (the usual initialization scale).
+const WEIGHT_STD = 0.02;
+const PUNCTUATION_BOOST = 2;
+
+const quantTypes: Readonly<Record<QuantName, { type: WritableGgmlType; fileType: number }>> = {
+  f32: { type: GgmlType.F32, fileType: FileType.ALL_F32 },
+  f16: { type: GgmlType.F16, fileType: FileType.MOSTLY_F16 },
+  q8_0: { type: GgmlType.Q8_0, fileType: FileType.MOSTLY_Q8_0 },
+};
+
+/** Uniform amplitude that gives standard deviation `std`. */
+function amplitudeFor(std: number): number {
+  return std * Math.sqrt(3);
+}
+
+/** The vocabulary of a preset (deterministic). */
+export function presetVocabulary(preset: PresetName): Vocabulary {
+  const shape = presets[preset];
+  return buildVocabulary({ ...(shape.words && { words: englishWords }), ...(shape.vocabSize !== undefined && { size: shape.vocabSize }) });
+}
+
+/** The complete file description of a preset: metadata and tensors with their fills. */
+export function presetSpec(preset: PresetName, quant: QuantName, seed: number): GgufWriteSpec {
+  const shape = presets[preset];
+  const vocabulary = presetVocabulary(preset);
+  const { type, fileType } = quantTypes[quant];
+  const headDim = shape.embeddingLength / shape.headCount;
+  const n = shape.embeddingLength;
+  const kvWidth = headDim * shape.headCountKv;
+  const vocabSize = vocabulary.tokens.length;
+
+  const metadata: Record<string, GgufMetadataValue> = {
+    "general.architecture": ggufValue.string("llama"),
+    "general.type": ggufValue.string("model"),
+    "general.name": ggufValue.string(shape.name),
+    "general.description": ggufValue.string(shape.description),
+    "general.file_type": ggufValue.uint32(fileType),
+    ...(quant === "q8_0" && { "general.quantization_version": ggufValue.uint32(2) }),
+    "llama.vocab_size": ggufValue.uint32(vocabSize),
+    "llama.context_length": ggufValue.uint32(shape.contextLength),
+    "llama.embedding_length": ggufValue.uint32(n),
+    "llama.block_count": ggufValue.uint32(shape.blockCount),
+    "llama.feed_forward_length": ggufValue.uint32(shape.feedForwardLength),
+    "llama.attention.head_count": ggufValue.uint32(shape.headCount),
+    "llama.attention.head_count_kv": ggufValue.uint32(shape.headCountKv),
+    "llama.rope.dimension_count": ggufValue.uint32(headDim),
+    "llama.rope.freq_base": ggufValue.float32(shape.ropeFreqBase),
+    "llama.attention.layer_norm_rms_epsilon": ggufValue.float32(shape.rmsEpsilon),
+    "tokenizer.ggml.model": ggufValue.string("llama"),
+    "tokenizer.ggml.tokens": ggufValue.stringArray(vocabulary.tokens),
+    "tokenizer.ggml.scores": ggufValue.float32Array(vocabulary.scores),
+    "tokenizer.ggml.token_type": ggufValue.int32Array(vocabulary.types),
+    "tokenizer.ggml.bos_token_id": ggufValue.uint32(vocabulary.bosId),
+    // <|im_end|> ends a ChatML turn, so declaring it end-of-sequence makes every runtime stop there.
+    "tokenizer.ggml.eos_token_id": ggufValue.uint32(vocabulary.imEndId),
+    "tokenizer.ggml.unknown_token_id": ggufValue.uint32(vocabulary.unkId),
+    "tokenizer.ggml.padding_token_id": ggufValue.uint32(vocabulary.endOfTextId),
+    "tokenizer.ggml.add_bos_token": ggufValue.bool(true),
+    "tokenizer.ggml.add_eos_token": ggufValue.bool(false),
+    "tokenizer.ggml.add_space_prefix": ggufValue.bool(true),
+    "tokenizer.chat_template": ggufValue.string(CHATML_TEMPLATE),
+  };
+
+  const tensors: GgufTensorSpec[] = [];
+  const matrix = (name: string, dims: [number, number], std = WEIGHT_STD, rowScale?: (row: number) => number): void => {
+    const fill = { kind: "uniform" as const, amplitude: amplitudeFor(std), seed, stream: tensors.length, ...(rowScale && { rowScale }) };
+    tensors.push({ name, type, dims, fill });
+  };
+  const norm = (name: string): void => {
+    // Norm weights stay F32 in every quantization, as llama.cpp's own quantizer leaves them.
+    tensors.push({ name, type: GgmlType.F32, dims: [n], fill: { kind: "constant", value: 1 } });
+  };
+
+  matrix("token_embd.weight", [n, vocabSize], shape.embeddingStd ?? WEIGHT_STD);
+  norm("output_norm.weight");
+  if (!shape.tiedEmbeddings) {
+    if (shape.output) {
+      // The hidden state after output_norm has unit RMS, so a row of std s gives logits of std s·√n.
+      matrix("output.weight", [n, vocabSize], shape.output.logitStd / Math.sqrt(n), outputRowScale(vocabulary, shape.output));
+    } else {
+      matrix("output.weight", [n, vocabSize]);
+    }
+  }
+  for (let layer = 0; layer < shape.blockCount; layer++) {
+    const prefix = `blk.${layer}.`;
+    norm(`${prefix}attn_norm.weight`);
+    matrix(`${prefix}attn_q.weight`, [n, n]);
+    matrix(`${prefix}attn_k.weight`, [n, kvWidth]);
+    matrix(`${prefix}attn_v.weight`, [n, kvWidth]);
+    matrix(`${prefix}attn_output.weight`, [n, n]);
+    norm(`${prefix}ffn_norm.weight`);
+    matrix(`${prefix}ffn_gate.weight`, [n, shape.feedForwardLength]);
+    matrix(`${prefix}ffn_up.weight`, [n, shape.feedForwardLength]);
+    matrix(`${prefix}ffn_down.weight`, [shape.feedForwardLength, n]);
+  }
+  return { metadata, tensors };
+}
+
+function outputRowScale(vocabulary: Vocabulary, output: OutputShape): (row: number) => number {
+  const { wordIds, charIds, imEndId, tokens } = vocabulary;
+  const punctuation = new Set([tokens.indexOf("."), tokens.indexOf(",")]);
+  const emitted = output.emit === "words" ? wordIds : charIds;
+  return (row) => {
+    if (row >= emitted.start && row < emitted.end) return 1;
+    if (row === imEndId) return output.endBoost;
+    if (output.emit === "words" && punctuation.has(row)) return PUNCTUATION_BOOST;
+    return 0;
+  };
+}
+
+export interface MakeTestModelOptions {
+  preset: PresetName;
+  /** Default `q8_0`. */
+  quant?: QuantName;
+  /** Any safe integer. Default 1. */
+  seed?: number;
+  /** Output file; its directory is created if missing. */
+  out: string;
+}
+
+export interface MakeTestModelResult {
+  path: string;
+  sizeBytes: number;
+  elapsedMs: number;
+}
+
+/**
+ * Writes a preset model to `out` (atomically: a crash never leaves a partial file under that name).
+ * `onProgress` is called after each chunk of a few MiB.
+ */
+export async function makeTestModel(
+  options: MakeTestModelOptions,
+  onProgress?: (progress: GgufWriteProgress) => void,
+): Promise<MakeTestModelResult> {
+  const started = performance.now();
+  if (!presetNames.includes(options.preset)) throw new RangeError(`unknown preset ${String(options.preset)}`);
+  const quant = options.quant ?? "q8_0";
+  if (!quantNames.includes(quant)) throw new RangeError(`unknown quantization ${String(quant)}`);
+  const spec = presetSpec(options.preset, quant, options.seed ?? 1);
+  await mkdir(dirname(options.out), { recursive: true });
+  const result = await writeGguf(options.out, spec, { ...(onProgress && { onProgress }) });
+  return { path: result.path, sizeBytes: result.sizeBytes, elapsedMs: Math.round(performance.now() - started) };
+}

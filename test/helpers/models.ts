@@ -1,0 +1,45 @@
+/**
+ * Generated test models, cached in `<repo>/.cache/test-models/` (gitignored). The global setup generates the
+ * default ones before any test file runs, so tests can use `testModelPath()` synchronously.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { makeTestModel, PRESET_REVISION, type QuantName } from "../../src/gguf/presets.js";
+
+export type TestPreset = "tiny" | "demo";
+
+export interface TestModelSpec {
+  preset: TestPreset;
+  /** Default `q8_0`. */
+  quant?: QuantName;
+  /** Default 1. */
+  seed?: number;
+}
+
+/** `<repo>/.cache/test-models`. */
+export const testModelsDir = join(fileURLToPath(new URL("../..", import.meta.url)), ".cache", "test-models");
+
+/** The models the global setup makes: tiny and demo, Q8_0, seed 1. */
+export const defaultTestModels: readonly TestModelSpec[] = [{ preset: "tiny" }, { preset: "demo" }];
+
+/**
+ * Path of a cached test model. The name carries the preset revision, so a change to the generator never
+ * serves a stale file. The file exists once `ensureTestModels` has made it (the global setup does for the
+ * defaults: tiny and demo, Q8_0, seed 1).
+ */
+export function testModelPath(preset: TestPreset, quant: QuantName = "q8_0", seed = 1): string {
+  return join(testModelsDir, `${preset}-${quant}-seed${seed}-r${PRESET_REVISION}.gguf`);
+}
+
+/** Generates the missing models of `specs` (default: tiny and demo, Q8_0, seed 1) and returns their paths. */
+export async function ensureTestModels(specs: readonly TestModelSpec[] = defaultTestModels): Promise<string[]> {
+  const paths: string[] = [];
+  for (const { preset, quant = "q8_0", seed = 1 } of specs) {
+    const path = testModelPath(preset, quant, seed);
+    // The writer renames a complete file into place, so an existing path is always a whole model.
+    if (!existsSync(path)) await makeTestModel({ preset, quant, seed, out: path });
+    paths.push(path);
+  }
+  return paths;
+}
