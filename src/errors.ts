@@ -26,6 +26,8 @@ export const errorCodes = {
   shutting_down: { status: 503 },
   /** A model file or store entry is invalid (not GGUF, truncated, unsupported, bad id). */
   invalid_model_file: { status: 400 },
+  /** A model id outside the documented character set (see src/models/model-id.ts). */
+  invalid_model_id: { status: 400 },
   model_exists: { status: 409 },
   internal_error: { status: 500 },
 } as const satisfies Record<string, { status: number }>;

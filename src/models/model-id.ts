@@ -35,19 +35,19 @@ export function isValidModelId(id: string): boolean {
 
 /**
  * Throws unless `id` is a valid model id.
- * @throws ChaiboxError `invalid_model_file` (the registry's code for a bad store entry) with the reason.
+ * @throws ChaiboxError `invalid_model_id` with the reason.
  */
 export function validateModelId(id: string): void {
   const problem = modelIdProblem(id);
   if (problem !== undefined) {
-    throw new ChaiboxError("invalid_model_file", `Invalid model id '${id}': ${problem}.`, { param: "id", id });
+    throw new ChaiboxError("invalid_model_id", `Invalid model id '${id}': ${problem}.`, { param: "id", id });
   }
 }
 
 /**
  * The default id of a model file: its name without `.gguf`, lowercased, with every run of other characters
  * (including `:`) turned into `-`, e.g. `Qwen2.5-0.5B-Instruct-Q8_0.gguf` → `qwen2.5-0.5b-instruct-q8_0`.
- * @throws ChaiboxError `invalid_model_file` when nothing usable is left of the name.
+ * @throws ChaiboxError `invalid_model_id` when nothing usable is left of the name.
  */
 export function modelIdFromFileName(path: string): string {
   const name = basename(path).replace(/\.gguf$/i, "");
@@ -58,7 +58,7 @@ export function modelIdFromFileName(path: string): string {
     .replace(/^[^a-z0-9]+/, "");
   id = id.slice(0, MAX_MODEL_ID_LENGTH).replace(/[._-]+$/, "");
   if (!isValidModelId(id)) {
-    throw new ChaiboxError("invalid_model_file", `Cannot make a model id from the file name '${basename(path)}'; give an id.`, {
+    throw new ChaiboxError("invalid_model_id", `Cannot make a model id from the file name '${basename(path)}'; give an id.`, {
       param: "id",
     });
   }

@@ -112,7 +112,7 @@ export class ModelStore {
   /**
    * Validates `sourcePath` as GGUF, then copies (or moves) it into the store under `id`.
    * Nothing is stored when any step fails.
-   * @throws ChaiboxError `invalid_model_file` (bad id, not GGUF, truncated, unsupported), `model_exists`.
+   * @throws ChaiboxError `invalid_model_id`, `invalid_model_file` (not GGUF, truncated, unsupported), `model_exists`.
    */
   async add(sourcePath: string, options: AddModelOptions = {}): Promise<StoredModel> {
     const id = options.id ?? modelIdFromFileName(sourcePath);

@@ -130,8 +130,8 @@ describe("ModelStore", () => {
     await expectCode(store.add(badVersion), "invalid_model_file", /version 9/);
 
     await expectCode(store.add(join(dataDir, "missing.gguf")), "invalid_model_file", /no such file/);
-    await expectCode(store.add(await tinyCopy("ok.gguf"), { id: "../escape" }), "invalid_model_file", /Invalid model id/);
-    await expectCode(store.add(await tinyCopy("___.gguf")), "invalid_model_file", /give an id/);
+    await expectCode(store.add(await tinyCopy("ok.gguf"), { id: "../escape" }), "invalid_model_id", /Invalid model id/);
+    await expectCode(store.add(await tinyCopy("___.gguf")), "invalid_model_id", /give an id/);
 
     expect(await readdir(modelsDir())).toEqual([]);
     expect(await store.list()).toEqual([]);
