@@ -1,0 +1,20 @@
+/**
+ * Where the runner entry is and how to start it with the current Node binary. Resolved relative to this
+ * module, so it works from the sources (tests, `tsx`) and from the build in `dist/` alike.
+ */
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+/**
+ * The Node arguments that start the runner entry (before its own `--socket PATH`). From TypeScript sources
+ * (this module's URL ends in `.ts`, as under vitest or tsx) it is `main.ts` with the tsx loader, resolved to
+ * a file URL so it does not depend on the working directory; from a build it is `main.js` next to it.
+ */
+export function runnerEntryArgs(moduleUrl: string = import.meta.url): string[] {
+  if (moduleUrl.endsWith(".ts")) {
+    const entry = fileURLToPath(new URL("../runner/main.ts", moduleUrl));
+    const tsxLoader = pathToFileURL(createRequire(moduleUrl).resolve("tsx")).href;
+    return ["--import", tsxLoader, entry];
+  }
+  return [fileURLToPath(new URL("../runner/main.js", moduleUrl))];
+}

@@ -1,0 +1,41 @@
+/**
+ * The API process's view of a runner: a loaded model in its own process, reached over the runner IPC. The
+ * scheduler starts runners through a {@link RunnerLauncher} and talks to each through its
+ * {@link RunnerHandle}; neither side here loads node-llama-cpp's native binding.
+ */
+import type { ChatEvent, ChatRequest, LoadedModelInfo, LoadOptions } from "./contract.js";
+
+/** How a runner process ended: an exit code, or the signal that killed it. */
+export interface RunnerExit {
+  code: number | null;
+  signal: string | null;
+}
+
+/** One running runner with its model loaded. */
+export interface RunnerHandle {
+  readonly modelId: string;
+  readonly info: LoadedModelInfo;
+  readonly pid: number | undefined;
+  /**
+   * Runs one chat. Lazy: nothing is sent until iterated. Throws ChaiboxError (e.g. context_length_exceeded,
+   * invalid_model_output; runner_crashed when the runner ends mid-chat, after the events already
+   * received; shutting_down when it was stopped). Aborting `signal` sends cancel and makes the iteration
+   * throw the signal's reason; leaving the loop early also cancels.
+   */
+  chat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatEvent>;
+  /** Graceful shutdown, then SIGKILL after the deadline (default 5 s). Resolves when the process has exited. */
+  stop(deadlineMs?: number): Promise<void>;
+  /** Resolves once the runner process has ended, for whatever reason. */
+  readonly exited: Promise<RunnerExit>;
+}
+
+export interface RunnerLauncher {
+  /**
+   * Starts a runner and loads the model; rejects with model_load_failed (with the runner's reason) or
+   * insufficient_memory.
+   */
+  launch(modelId: string, options: LoadOptions): Promise<RunnerHandle>;
+}
+
+export { ChildProcessLauncher, type ChildProcessLauncherOptions } from "./launcher/child-process-launcher.js";
+export type { RunnerLogger } from "./launcher/output-log.js";
