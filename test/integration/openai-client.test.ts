@@ -101,33 +101,38 @@ describe("openai client", () => {
     const args = JSON.parse(call.function.arguments) as { city: unknown };
     expect(typeof args.city).toBe("string");
 
+    const withoutResult = await client.chat.completions.create({ model: "tiny", messages, tools, tool_choice: "none", max_tokens: 1 });
     messages.push(choice!.message, { role: "tool", tool_call_id: call.id, content: '{"temperature": 21}' });
     const second = await client.chat.completions.create({ model: "tiny", messages, tools, tool_choice: "none", max_tokens: 8 });
     expect(second.choices[0]?.message.role).toBe("assistant");
     expect(second.choices[0]?.finish_reason).not.toBe("tool_calls");
-    expect(second.usage?.prompt_tokens).toBeGreaterThan(first.usage?.prompt_tokens ?? 0);
+    // The call and its result are part of the prompt the model continues from.
+    expect(second.usage?.prompt_tokens).toBeGreaterThan((withoutResult.usage?.prompt_tokens ?? 0) + 10);
   });
 
   it("frees the sequence within 100 ms when the client aborts mid-stream", async () => {
     const controller = new AbortController();
     const stream = await client.chat.completions.create(
-      { model: "demo", messages: ask, max_tokens: 2000, stream: true },
+      // tiny never ends a reply by itself, so the stream is still running when the client goes.
+      { model: "tiny", messages: ask, max_tokens: 1500, stream: true },
       { signal: controller.signal },
     );
     let received = 0;
-    await expect(
-      (async () => {
-        for await (const _chunk of stream) {
-          if (++received === 3) controller.abort();
-        }
-      })(),
-    ).rejects.toThrow();
+    // The client ends the iteration quietly once it has aborted.
+    for await (const _chunk of stream) {
+      if (++received === 3) {
+        expect(server.scheduler.stats("tiny").active).toBe(1);
+        controller.abort();
+      }
+    }
+    expect(received).toBeGreaterThanOrEqual(3);
+    expect(received).toBeLessThan(100);
     const abortedAt = Date.now();
-    while (server.scheduler.stats("demo")?.active !== 0) {
+    while (server.scheduler.stats("tiny").active !== 0) {
       if (Date.now() - abortedAt > 100) throw new Error(`sequence still held ${Date.now() - abortedAt} ms after abort`);
       await new Promise((r) => setTimeout(r, 5));
     }
-    const after = await client.chat.completions.create({ model: "demo", messages: ask, max_tokens: 4 });
+    const after = await client.chat.completions.create({ model: "tiny", messages: ask, max_tokens: 4 });
     expect(after.choices[0]?.message.content).toBeTypeOf("string");
   });
 });

@@ -22,9 +22,10 @@ function isAlive(pid: number): boolean {
 
 describe("a runner killed with SIGKILL", () => {
   it("delivers an error chunk to the stream, keeps the API up and restarts on the next request", async () => {
-    server = await startTestServer({ models: { demo: "demo" } });
+    // tiny never ends a reply by itself, so a generation is always running when the runner is killed.
+    server = await startTestServer({ models: { tiny: "tiny" } });
     const client = new OpenAI({ baseURL: server.baseURL, apiKey: "test", maxRetries: 0 });
-    const stream = await client.chat.completions.create({ model: "demo", messages: ask, max_tokens: 4000, stream: true });
+    const stream = await client.chat.completions.create({ model: "tiny", messages: ask, max_tokens: 4000, stream: true });
     const pid = server.scheduler.loaded()[0]?.pid;
     expect(pid).toBeTypeOf("number");
 
@@ -43,7 +44,7 @@ describe("a runner killed with SIGKILL", () => {
     expect(text.length).toBeGreaterThan(0);
 
     // A waiting (non-streamed) client gets an OpenAI error too.
-    const waiting = client.chat.completions.create({ model: "demo", messages: ask, max_tokens: 4000 });
+    const waiting = client.chat.completions.create({ model: "tiny", messages: ask, max_tokens: 4000 });
     const waitingPid = await (async () => {
       for (let i = 0; i < 400; i++) {
         const status = server!.scheduler.loaded()[0];
@@ -64,7 +65,7 @@ describe("a runner killed with SIGKILL", () => {
 
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(200);
-    const next = await client.chat.completions.create({ model: "demo", messages: ask, max_tokens: 4 });
+    const next = await client.chat.completions.create({ model: "tiny", messages: ask, max_tokens: 4 });
     expect(next.choices[0]?.message.content).toBeTypeOf("string");
     const fresh = server.scheduler.loaded()[0]?.pid;
     expect(fresh).not.toBe(pid);
