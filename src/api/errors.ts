@@ -4,7 +4,7 @@
  * dialect of the route that failed. Clients never see a fastify-shaped error under /v1.
  */
 import type { FastifyError } from "fastify";
-import { ChaiboxError, type ErrorCode } from "../errors.js";
+import { ChaiboxError } from "../errors.js";
 
 export interface NormalizedError {
   status: number;
@@ -18,7 +18,7 @@ export interface NormalizedError {
 }
 
 /** OpenAI's `error.type` per code; codes not listed are `invalid_request_error` below 500, else `server_error`. */
-const openAiTypes: Partial<Record<ErrorCode | string, string>> = {
+const openAiTypes: Partial<Record<string, string>> = {
   queue_full: "server_error",
   insufficient_memory: "server_error",
   runner_crashed: "server_error",
@@ -46,7 +46,7 @@ function fromValidation(error: FastifyError): NormalizedError {
   const base = first.instancePath;
   let param = paramFromPointer(base);
   let message: string;
-  const params = first.params as Record<string, unknown>;
+  const params = first.params;
   if (first.keyword === "required") {
     const missing = String(params.missingProperty);
     param = paramFromPointer(`${base}/${missing}`);

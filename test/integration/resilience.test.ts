@@ -45,9 +45,10 @@ describe("a runner killed with SIGKILL", () => {
 
     // A waiting (non-streamed) client gets an OpenAI error too.
     const waiting = client.chat.completions.create({ model: "tiny", messages: ask, max_tokens: 4000 });
+    const scheduler = server.scheduler;
     const waitingPid = await (async () => {
       for (let i = 0; i < 400; i++) {
-        const status = server!.scheduler.loaded()[0];
+        const status = scheduler.loaded()[0];
         if (status?.pid && status.pid !== pid && status.active > 0) return status.pid;
         await new Promise((r) => setTimeout(r, 25));
       }
