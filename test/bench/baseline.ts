@@ -78,17 +78,18 @@ export class Baseline {
   }
 
   /**
-   * The tokens that end a generation: EOS, EOT and the chat template's end-of-turn token when it is a single
-   * special token (ChatML's `<|im_end|>`). Banning them keeps every run at exactly maxTokens.
+   * The tokens that end a generation: every token llama.cpp treats as end-of-generation (EOS, EOT, ChatML's
+   * `<|im_end|>`, `</s>`…) and every special token (LlamaChat stops on those too, e.g. `<unk>`), found by
+   * scanning the vocabulary. Banning them keeps every run at exactly maxTokens: a model with random weights
+   * would otherwise stop at a random point.
    */
   endTokens(): number[] {
-    const ids = new Set<number>();
-    for (const token of [this.model.tokens.eos, this.model.tokens.eot]) if (token !== null) ids.add(token);
-    for (const special of ["<|im_end|>", "<|endoftext|>", "<|eot_id|>"]) {
-      const tokens = this.model.tokenize(special, true);
-      if (tokens.length === 1 && tokens[0] !== undefined) ids.add(tokens[0]);
-    }
-    return [...ids].sort((a, b) => a - b);
+    const metadata = this.model.fileInfo.metadata as { tokenizer?: { ggml?: { tokens?: readonly unknown[] } } };
+    const size = metadata.tokenizer?.ggml?.tokens?.length ?? 0;
+    const ids: number[] = [];
+    for (let token = 0; token < size; token++) if (this.model.isEogToken(token as Token) || this.model.isSpecialToken(token as Token)) ids.push(token);
+    for (const token of [this.model.tokens.eos, this.model.tokens.eot]) if (token !== null && !ids.includes(token)) ids.push(token);
+    return ids.sort((a, b) => a - b);
   }
 
   setSampling(sampling: BenchSampling): void {

@@ -1,8 +1,11 @@
 /**
- * The measurements of one round, identical for both sides: they only differ in the {@link RunStream} that
- * carries a request (in-process node-llama-cpp, or chaibox over HTTP).
+ * The measurements, identical for both sides: they only differ in the {@link RunStream} that carries a
+ * request (in-process node-llama-cpp, or chaibox over HTTP).
  */
-import type { Prompts, RunStream, StreamTiming } from "./workload.js";
+import { median, type Prompts, type RunStream, type StreamTiming } from "./workload.js";
+
+/** TTFT requests per round and side (alternating with the other side's); the round's figure is their median. */
+export const TTFT_REPEATS = 5;
 
 /** One round's figures for one side. */
 export interface RoundSample {
@@ -17,7 +20,19 @@ export interface RoundSample {
   /** `parallel` streams at once: tokens after each stream's first / time from the first to the last token. */
   aggregateTps: number;
   aggregateTokens: number;
+  /** Share of all cores (0–1) that other processes on the machine used while this side was measured. */
+  othersCpu: number;
 }
+
+export type MeasurementKind = "ttft" | "prompt" | "single" | "multi";
+
+/** The steps of a round, in the order they run; each step runs on every side before the next one starts. */
+export const measurementSteps: readonly { kind: MeasurementKind; repeat: number }[] = [
+  ...Array.from({ length: TTFT_REPEATS }, (_, repeat) => ({ kind: "ttft" as const, repeat })),
+  { kind: "prompt", repeat: 0 },
+  { kind: "single", repeat: 0 },
+  { kind: "multi", repeat: 0 },
+];
 
 export interface MeasureSettings {
   tokens: number;
@@ -44,36 +59,64 @@ function decodeRate(tokens: number, firstMs: number | undefined, lastMs: number 
   return ((tokens - 1) * 1000) / (lastMs - firstMs);
 }
 
+/** The figures one measurement contributes to a {@link RoundSample}. */
+export type PartialSample = Partial<Omit<RoundSample, "othersCpu" | "ttftMs">> & { ttftSamples?: number[] };
+
+/** Merges a measurement's figures into the round's (TTFT samples accumulate). */
+export function mergeParts(into: PartialSample, part: PartialSample): void {
+  const ttftSamples = [...(into.ttftSamples ?? []), ...(part.ttftSamples ?? [])];
+  Object.assign(into, part, { ttftSamples });
+}
+
 /**
- * Runs one round on a side: TTFT (short prompt), prompt processing (long prompt), one stream of
- * `tokens`, then `parallel` streams of `tokens` at once. `tag` makes every prompt unique (no prefix reuse);
- * both sides get the same tags, so they evaluate the same tokens.
+ * Runs one measurement on a side. `tag` makes every prompt unique (no side can reuse a cached prefix); both
+ * sides get the same tags, so they evaluate the same tokens.
+ *
+ * - ttft: short prompt, time to the first token (one of {@link TTFT_REPEATS}: the round takes their median);
+ * - prompt: long prompt, prompt tokens / time to the first token;
+ * - single: one stream of `tokens`;
+ * - multi: `parallel` streams of `tokens` at once (aggregate rate from the first token to the last).
  */
-export async function measureRound(side: string, run: RunStream, prompts: Prompts, s: MeasureSettings, tag: string, note: NoteSink): Promise<RoundSample> {
-  const ttft = await run(prompts.short(`${tag}-ttft`, s.shortTokens));
-  check(side, "ttft", ttft, s.shortTokens, note);
+export async function measure(kind: MeasurementKind, side: string, run: RunStream, prompts: Prompts, s: MeasureSettings, tag: string, note: NoteSink): Promise<PartialSample> {
+  switch (kind) {
+    case "ttft": {
+      const t = await run(prompts.short(`${tag}-ttft`, s.shortTokens));
+      check(side, "ttft", t, s.shortTokens, note);
+      return { ttftSamples: [ttftOf(t)] };
+    }
+    case "prompt": {
+      const t = await run(prompts.long(`${tag}-prompt`, s.shortTokens));
+      check(side, "prompt", t, s.shortTokens, note);
+      return { promptTps: (t.promptTokens * 1000) / ttftOf(t), promptTokens: t.promptTokens };
+    }
+    case "single": {
+      const t = await run(prompts.short(`${tag}-gen`, s.tokens));
+      check(side, "single stream", t, s.tokens, note);
+      return { genTps: decodeRate(t.completionTokens, t.firstTokenMs, t.lastTokenMs), genTokens: t.completionTokens };
+    }
+    case "multi": {
+      const multi = await Promise.all(Array.from({ length: s.parallel }, (_, i) => run(prompts.short(`${tag}-multi-${i}`, s.tokens))));
+      multi.forEach((t, i) => check(side, `stream ${i + 1}/${s.parallel}`, t, s.tokens, note));
+      const firsts = multi.map((t) => t.firstTokenMs).filter((v): v is number => v !== undefined);
+      const lasts = multi.map((t) => t.lastTokenMs).filter((v): v is number => v !== undefined);
+      const aggregateTokens = multi.reduce((sum, t) => sum + t.completionTokens, 0);
+      const complete = firsts.length === multi.length && lasts.length === multi.length;
+      const windowMs = complete ? Math.max(...lasts) - Math.min(...firsts) : Number.NaN;
+      return { aggregateTps: windowMs > 0 ? ((aggregateTokens - multi.length) * 1000) / windowMs : Number.NaN, aggregateTokens };
+    }
+  }
+}
 
-  const prompt = await run(prompts.long(`${tag}-prompt`, s.shortTokens));
-  check(side, "prompt", prompt, s.shortTokens, note);
-  const promptTtft = ttftOf(prompt);
-
-  const single = await run(prompts.short(`${tag}-gen`, s.tokens));
-  check(side, "single stream", single, s.tokens, note);
-
-  const multi = await Promise.all(Array.from({ length: s.parallel }, (_, i) => run(prompts.short(`${tag}-multi-${i}`, s.tokens))));
-  multi.forEach((t, i) => check(side, `stream ${i + 1}/${s.parallel}`, t, s.tokens, note));
-  const firsts = multi.map((t) => t.firstTokenMs).filter((v): v is number => v !== undefined);
-  const lasts = multi.map((t) => t.lastTokenMs).filter((v): v is number => v !== undefined);
-  const aggregateTokens = multi.reduce((sum, t) => sum + t.completionTokens, 0);
-  const windowMs = firsts.length === multi.length && lasts.length === multi.length ? Math.max(...lasts) - Math.min(...firsts) : Number.NaN;
-
+/** A round's sample from its measurements' parts (NaN for a figure that is missing). */
+export function toSample(parts: PartialSample, othersCpu: number): RoundSample {
   return {
-    ttftMs: ttftOf(ttft),
-    promptTps: (prompt.promptTokens * 1000) / promptTtft,
-    promptTokens: prompt.promptTokens,
-    genTps: decodeRate(single.completionTokens, single.firstTokenMs, single.lastTokenMs),
-    genTokens: single.completionTokens,
-    aggregateTps: windowMs > 0 ? ((aggregateTokens - multi.length) * 1000) / windowMs : Number.NaN,
-    aggregateTokens,
+    ttftMs: median(parts.ttftSamples ?? []),
+    promptTps: parts.promptTps ?? Number.NaN,
+    promptTokens: parts.promptTokens ?? Number.NaN,
+    genTps: parts.genTps ?? Number.NaN,
+    genTokens: parts.genTokens ?? 0,
+    aggregateTps: parts.aggregateTps ?? Number.NaN,
+    aggregateTokens: parts.aggregateTokens ?? 0,
+    othersCpu,
   };
 }

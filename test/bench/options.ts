@@ -19,7 +19,7 @@ export interface BenchOptions {
   parallel: number;
   /** Approximate prompt size of the prompt-processing run, in tokens. */
   promptTokens: number;
-  /** Run every baseline round first, dispose it, then chaibox (default: alternate rounds, both loaded). */
+  /** Run every baseline round first, dispose it, then chaibox (default: both loaded, measurements interleaved). */
   sequential: boolean;
   /** Run chaibox from a compiled build (as in production) instead of the sources through tsx. */
   build: boolean;
@@ -40,7 +40,8 @@ Options:
   --context N      context tokens per sequence (default 2048)
   --parallel N     sequences / concurrent streams (default 4)
   --prompt N       approximate tokens of the long prompt (default 400)
-  --sequential     baseline rounds first, then chaibox (default: alternate rounds)
+  --sequential     all baseline rounds first (then disposed), then chaibox (default: both loaded,
+                   each measurement run on both sides back to back)
   --build          compile chaibox (into .cache/bench/dist) and run the build, as in production,
                    instead of the sources through tsx (whose loader adds to every process's RSS)
   -h, --help       this help`;

@@ -71,3 +71,30 @@ export async function findRunnerPid(serverPid: number): Promise<number | undefin
   }
   return undefined;
 }
+
+/** A point in time for {@link othersShare}: the machine's busy CPU time and the part this process tree used. */
+export interface CpuSnapshot {
+  atMs: number;
+  busyMs: number;
+  oursMs: number;
+}
+
+/** Busy CPU time of the whole machine (all cores, ms), from the first line of /proc/stat. */
+async function machineBusyMs(): Promise<number> {
+  const line = (await readFile("/proc/stat", "utf8")).split("\n", 1)[0] ?? "";
+  // cpu user nice system idle iowait irq softirq steal …, in USER_HZ ticks (10 ms)
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 10;
+}
+
+/** Takes a snapshot of the machine's CPU use and of this process with all its descendants (chaibox too). */
+export async function cpuSnapshot(): Promise<CpuSnapshot> {
+  const tree = [process.pid, ...(await descendants(process.pid))];
+  const ours = (await Promise.all(tree.map(cpuMs))).reduce((a, b) => a + b, 0);
+  return { atMs: performance.now(), busyMs: await machineBusyMs(), oursMs: ours };
+}
+
+/** CPU time (ms) other processes used between two snapshots. */
+export function othersCpuMs(before: CpuSnapshot, after: CpuSnapshot): number {
+  return Math.max(0, after.busyMs - before.busyMs - (after.oursMs - before.oursMs));
+}

@@ -9,6 +9,8 @@ export interface SideSummary {
   promptTokens: number;
   genTps: number;
   aggregateTps: number;
+  /** Median share of all cores other processes used while this side was measured (0–1). */
+  othersCpu: number;
   /** Process CPU time spent over all measured rounds (ms): the bench process, or chaibox's API and runner. */
   cpuMs: Record<string, number>;
   /** Tokens generated over all measured rounds (prompt runs included), for CPU per token. */
@@ -29,10 +31,10 @@ export interface BenchResult {
   preset: string;
   model: { path: string; sizeBytes: number; quant: string; seed: number };
   machine: { cpu: string; cores: number; loadAvgStart: number[]; loadAvgEnd: number[]; gpu: string | false };
-  settings: { threads: number; parallel: number; contextSize: number; tokens: number; rounds: number; mode: "alternating" | "sequential"; chaibox: "tsx" | "build" };
+  settings: { threads: number; parallel: number; contextSize: number; tokens: number; temperature: number; rounds: number; mode: "alternating" | "sequential"; chaibox: "tsx" | "build" };
   baseline: SideSummary;
   chaibox: SideSummary;
-  rss: { apiPid: number; apiBytes: number | null; runnerPid: number | null; runnerBytes: number | null };
+  rss: { apiPid: number; apiBytes: number | null; runnerPid: number | null; runnerBytes: number | null; baselineLoadBytes: number | null };
   ratios: { genTps: number; aggregateTps: number; promptTps: number; ttft: number; ttftOverheadMs: number };
   targets: Target[];
   notes: string[];
@@ -46,19 +48,30 @@ export function summarize(rounds: RoundSample[], cpuMs: Record<string, number>, 
     promptTokens: median(rounds.map((r) => r.promptTokens)),
     genTps: median(rounds.map((r) => r.genTps)),
     aggregateTps: median(rounds.map((r) => r.aggregateTps)),
+    othersCpu: median(rounds.map((r) => r.othersCpu)),
     cpuMs,
     tokens,
     rounds,
   };
 }
 
+/**
+ * Ratios chaibox/baseline (and the TTFT overhead in ms) as the median over rounds of each round's pair:
+ * the two sides of a round were measured back to back, so a pair shares the machine's conditions and the
+ * median of pairs is steadier than the ratio of the two medians when the machine's speed drifts.
+ */
 export function ratiosOf(baseline: SideSummary, chaibox: SideSummary): BenchResult["ratios"] {
+  const pairs = (pick: (r: RoundSample) => number, combine: (c: number, b: number) => number): number => {
+    const n = Math.min(baseline.rounds.length, chaibox.rounds.length);
+    return median(Array.from({ length: n }, (_, i) => combine(pick(chaibox.rounds[i]!), pick(baseline.rounds[i]!))));
+  };
+  const ratio = (c: number, b: number): number => c / b;
   return {
-    genTps: chaibox.genTps / baseline.genTps,
-    aggregateTps: chaibox.aggregateTps / baseline.aggregateTps,
-    promptTps: chaibox.promptTps / baseline.promptTps,
-    ttft: chaibox.ttftMs / baseline.ttftMs,
-    ttftOverheadMs: chaibox.ttftMs - baseline.ttftMs,
+    genTps: pairs((r) => r.genTps, ratio),
+    aggregateTps: pairs((r) => r.aggregateTps, ratio),
+    promptTps: pairs((r) => r.promptTps, ratio),
+    ttft: pairs((r) => r.ttftMs, ratio),
+    ttftOverheadMs: pairs((r) => r.ttftMs, (c, b) => c - b),
   };
 }
 
@@ -77,6 +90,10 @@ function fmt(value: number | null | undefined, digits = 1): string {
   return value === null || value === undefined || !Number.isFinite(value) ? "—" : value.toFixed(digits);
 }
 
+function signed(value: number): string {
+  return Number.isFinite(value) ? `${value < 0 ? "−" : "+"}${Math.abs(value).toFixed(1)}` : "—";
+}
+
 function mark(target: Target | undefined): string {
   if (!target) return "";
   return `${target.limit.padEnd(9)} ${Number.isFinite(target.value) && target.pass ? "PASS" : "FAIL"}`;
@@ -88,16 +105,17 @@ export function formatReport(r: BenchResult): string {
   const [genTarget, ttftTarget, rssTarget] = r.targets;
   const s = r.settings;
   const rows: string[][] = [
-    ["Measure", "Baseline", "chaibox", "Ratio", "Target"],
+    ["Measure", "Baseline", "chaibox", "Ratio*", "Target"],
     ["Generation, 1 stream (tok/s)", fmt(b.genTps), fmt(c.genTps), `${fmt(ratios.genTps, 3)}×`, mark(genTarget)],
     [`Generation, ${s.parallel} streams, aggregate (tok/s)`, fmt(b.aggregateTps), fmt(c.aggregateTps), `${fmt(ratios.aggregateTps, 3)}×`, ""],
     [`  per stream (tok/s)`, fmt(b.aggregateTps / s.parallel), fmt(c.aggregateTps / s.parallel), "", ""],
     [`  vs 1 stream`, `${fmt(b.aggregateTps / b.genTps, 2)}×`, `${fmt(c.aggregateTps / c.genTps, 2)}×`, "", ""],
     [`Prompt, ${fmt(b.promptTokens, 0)} tokens (tok/s)`, fmt(b.promptTps), fmt(c.promptTps), `${fmt(ratios.promptTps, 3)}×`, ""],
     ["Time to first token, short prompt (ms)", fmt(b.ttftMs), fmt(c.ttftMs), `${fmt(ratios.ttft, 3)}×`, ""],
-    ["  TTFT overhead (ms)", "", `+${fmt(ratios.ttftOverheadMs)}`, "", mark(ttftTarget)],
+    ["  TTFT overhead (ms)", "", signed(ratios.ttftOverheadMs), "", mark(ttftTarget)],
     ["Idle RSS, API process (MB)", "", fmt(r.rss.apiBytes === null ? null : r.rss.apiBytes / MB), "", mark(rssTarget)],
     ["Idle RSS, runner process (MB)", "", fmt(r.rss.runnerBytes === null ? null : r.rss.runnerBytes / MB), "", ""],
+    ["  baseline: RSS added by loading (MB)", fmt(r.rss.baselineLoadBytes === null ? null : r.rss.baselineLoadBytes / MB), "", "", ""],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
   const table = rows.map((row, ri) => {
@@ -105,30 +123,37 @@ export function formatReport(r: BenchResult): string {
     return ri === 0 ? `${line.trimEnd()}\n${"-".repeat(line.trimEnd().length)}` : line.trimEnd();
   });
 
+  const percent = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : "—");
   const cpuPerToken = (side: SideSummary): string =>
     Object.entries(side.cpuMs)
       .map(([name, ms]) => `${name} ${fmt(ms / side.tokens, 2)}`)
       .join(" + ");
-  const perRound = (label: string, pick: (x: RoundSample) => number, digits = 1): string =>
-    `  ${label.padEnd(22)} baseline [${b.rounds.map((x) => fmt(pick(x), digits)).join(", ")}]  chaibox [${c.rounds.map((x) => fmt(pick(x), digits)).join(", ")}]`;
+  const perRound = (label: string, pick: (x: RoundSample) => number, digits = 1): string => {
+    const ratios = c.rounds.map((x, i) => fmt(pick(x) / pick(b.rounds[i] ?? x), 2));
+    const list = (rounds: RoundSample[]): string => rounds.map((x) => fmt(pick(x), digits)).join(", ");
+    return `  ${label.padEnd(22)} baseline [${list(b.rounds)}]  chaibox [${list(c.rounds)}]  ratio [${ratios.join(", ")}]`;
+  };
 
   const lines = [
     `chaibox bench — ${r.date}, ${fmt(r.durationS, 0)} s`,
-    `model:    ${r.preset} (${r.model.quant}, seed ${r.model.seed}, ${fmt(r.model.sizeBytes / 1e6, 0)} MB)`,
+    `model:    ${r.preset} (${r.model.quant}, seed ${r.model.seed}, ${fmt(r.model.sizeBytes / 1e6, r.model.sizeBytes < 1e7 ? 1 : 0)} MB)`,
     `machine:  ${r.machine.cpu}, ${r.machine.cores} cores, GPU ${r.machine.gpu === false ? "none (CPU)" : r.machine.gpu}, ` +
       `load avg ${r.machine.loadAvgStart.map((l) => l.toFixed(2)).join(" ")} → ${r.machine.loadAvgEnd.map((l) => l.toFixed(2)).join(" ")}`,
     `settings: threads ${s.threads} (both sides), ${s.parallel} sequences × ${s.contextSize} tokens, max ${s.tokens} tokens, ` +
-      `greedy, ${s.rounds} round(s), median; ${s.mode === "alternating" ? "baseline and chaibox rounds alternate (both loaded, one idle)" : "all baseline rounds first, then chaibox"}`,
+      `temperature ${s.temperature} (same seed), ${s.rounds} round(s), median; ${s.mode === "alternating" ? "both loaded, each measurement on both sides back to back, order alternating" : "all baseline rounds first, then chaibox"}`,
     `chaibox:  'chaibox serve' child process over HTTP (SSE), ${s.chaibox === "tsx" ? "run from the sources through tsx (its loader adds to the RSS; --build measures the compiled build)" : "run from a compiled build"}`,
     "",
     ...table,
+    "* chaibox/baseline, median over rounds of each round's back-to-back pair (TTFT overhead likewise); the",
+    "  figures are the medians of each side's rounds.",
     "",
-    `CPU ms per generated token: baseline ${cpuPerToken(b)}; chaibox ${cpuPerToken(c)}`,
+    `CPU ms per generated token (prompts included): baseline ${cpuPerToken(b)}; chaibox ${cpuPerToken(c)}`,
     "Per round:",
     perRound("gen 1 stream (tok/s)", (x) => x.genTps),
     perRound(`gen ${s.parallel} streams (tok/s)`, (x) => x.aggregateTps),
     perRound("prompt (tok/s)", (x) => x.promptTps),
     perRound("TTFT (ms)", (x) => x.ttftMs),
+    `  ${"others' CPU".padEnd(22)} baseline [${b.rounds.map((x) => percent(x.othersCpu)).join(", ")}]  chaibox [${c.rounds.map((x) => percent(x.othersCpu)).join(", ")}]`,
   ];
   if (r.notes.length > 0) lines.push("Notes:", ...r.notes.map((n) => `  - ${n}`));
   lines.push(`Targets: ${r.targets.filter((t) => t.pass && Number.isFinite(t.value)).length}/${r.targets.length} met.`);

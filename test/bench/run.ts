@@ -14,26 +14,32 @@ import { BENCH_QUANT, BENCH_SEED, ensureBenchModel } from "./model.js";
 import { parseBenchOptions, usage, type BenchOptions } from "./options.js";
 import { findRunnerPid, rssBytes } from "./proc.js";
 import { formatReport, ratiosOf, summarize, targetsOf, type BenchResult } from "./report.js";
-import { ChaiboxServer } from "./server.js";
-import { baselineSide, chaiboxSide, emptyRuns, measuredRound, warmUp, type Side, type SideRuns } from "./sides.js";
+import { BENCH_MODEL_ID, ChaiboxServer, makeDataDir, type BenchDataDir } from "./server.js";
+import { baselineSide, chaiboxSide, emptyRuns, noteIdleCpu, runRound, warmUp, type RoundContext, type Side } from "./sides.js";
 import { longText, makePrompts, type BenchSampling, type Prompts } from "./workload.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+/**
+ * Greedy: both sides generate the same tokens, also with 4 streams at once (a fixed seed with temperature 0.8
+ * was seen to diverge between the sides under concurrency).
+ */
+const BENCH_TEMPERATURE = 0;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** What the run holds open; released in `finally` (and on SIGINT/SIGTERM). */
 interface Resources {
+  dataDir: BenchDataDir | undefined;
   baseline: Baseline | undefined;
   server: ChaiboxServer | undefined;
 }
 
-async function startChaibox(options: BenchOptions, entry: CliEntry, modelPath: string, sampling: BenchSampling, prompts: Prompts, shortTokens: number, res: Resources, note: (n: string) => void) {
+async function startChaibox(options: BenchOptions, entry: CliEntry, dataDir: string, sampling: BenchSampling, prompts: Prompts, shortTokens: number, res: Resources, note: (n: string) => void) {
   log(`starting chaibox serve (child process, ${entry.kind === "tsx" ? "sources through tsx" : "compiled build"})…`);
   const server = await ChaiboxServer.start({
     repoRoot,
     entry,
-    modelPath,
+    dataDir,
     threads: options.threads,
     parallel: options.parallel,
     contextSize: options.contextSize,
@@ -58,50 +64,59 @@ async function bench(options: BenchOptions, res: Resources): Promise<BenchResult
   const entry = options.build ? await buildEntry(repoRoot, options.cacheDir, log) : tsxEntry;
   const model = await ensureBenchModel(options.cacheDir, options.preset, log);
   log(`model ${model.path} (${(model.sizeBytes / 1e6).toFixed(0)} MB${model.generated ? ", generated now" : ", cached"})`);
+  const dataDir = await makeDataDir(model.path);
+  res.dataDir = dataDir;
+  log(`installed as '${BENCH_MODEL_ID}' in ${dataDir.dir}; both sides load ${dataDir.modelPath}`);
 
   log(`loading the baseline (node-llama-cpp in-process, ${options.threads} thread(s))…`);
-  const baseline = await Baseline.load({ modelPath: model.path, threads: options.threads, contextSize: options.contextSize, parallel: options.parallel });
+  const rssBeforeLoad = (await rssBytes(process.pid)) ?? Number.NaN;
+  const baseline = await Baseline.load({ modelPath: dataDir.modelPath, threads: options.threads, contextSize: options.contextSize, parallel: options.parallel });
   res.baseline = baseline;
   const gpu = baseline.gpu;
-  const sampling: BenchSampling = { temperature: 0, seed: BENCH_SEED, bannedTokens: baseline.endTokens() };
+  const sampling: BenchSampling = { temperature: BENCH_TEMPERATURE, seed: BENCH_SEED, bannedTokens: baseline.endTokens() };
   baseline.setSampling(sampling);
   const prompts = makePrompts(longText(options.promptTokens, (t) => baseline.countTokens(t)));
   const settings: MeasureSettings = { tokens: options.tokens, parallel: options.parallel, shortTokens: 8 };
   const bSide = baselineSide(baseline);
   await warmUp(bSide, prompts, settings.shortTokens);
+  const baselineRssDelta = ((await rssBytes(process.pid)) ?? Number.NaN) - rssBeforeLoad;
 
-  const runs: Record<Side["name"], SideRuns> = { baseline: emptyRuns(), chaibox: emptyRuns() };
-  const roundsOf = async (side: Side, others: Side[], round: number): Promise<void> => {
-    log(`round ${round + 1}/${options.rounds}: ${side.name}`);
-    await measuredRound(side, others, runs[side.name], prompts, settings, `r${round}`, note);
+  const ctx: RoundContext = { prompts, settings, cores: availableParallelism(), note, runs: { baseline: emptyRuns(), chaibox: emptyRuns() }, idleCpu: {} };
+  const rounds = async (sides: Side[]): Promise<void> => {
+    for (let round = 0; round < options.rounds; round++) {
+      log(`round ${round + 1}/${options.rounds}: ${sides.map((s) => s.name).join(" and ")}`);
+      await runRound(sides, round, ctx);
+    }
   };
 
   let chaibox: Awaited<ReturnType<typeof startChaibox>>;
   if (options.sequential) {
-    for (let round = 0; round < options.rounds; round++) await roundsOf(bSide, [], round);
+    await rounds([bSide]);
     await baseline.dispose();
     res.baseline = undefined;
-    chaibox = await startChaibox(options, entry, model.path, sampling, prompts, settings.shortTokens, res, note);
-    for (let round = 0; round < options.rounds; round++) await roundsOf(chaibox.side, [], round);
+    chaibox = await startChaibox(options, entry, dataDir.dir, sampling, prompts, settings.shortTokens, res, note);
+    await rounds([chaibox.side]);
   } else {
-    chaibox = await startChaibox(options, entry, model.path, sampling, prompts, settings.shortTokens, res, note);
-    for (let round = 0; round < options.rounds; round++) {
-      // Swap the order every round so that drift in the machine's load hits both sides alike.
-      const order = round % 2 === 0 ? [bSide, chaibox.side] : [chaibox.side, bSide];
-      for (const side of order) await roundsOf(side, order.filter((o) => o !== side), round);
-    }
+    chaibox = await startChaibox(options, entry, dataDir.dir, sampling, prompts, settings.shortTokens, res, note);
+    await rounds([bSide, chaibox.side]);
     await baseline.dispose();
     res.baseline = undefined;
   }
 
+  noteIdleCpu(ctx);
   log("idle: waiting 3 s before reading RSS…");
   await sleep(3000);
   const runnerPid = chaibox.runnerPid() ?? null;
   const apiBytes = (await rssBytes(chaibox.server.pid)) ?? null;
   const runnerBytes = runnerPid === null ? null : ((await rssBytes(runnerPid)) ?? null);
 
-  const b = summarize(runs.baseline.rounds, runs.baseline.cpuMs, runs.baseline.tokens);
-  const c = summarize(runs.chaibox.rounds, runs.chaibox.cpuMs, runs.chaibox.tokens);
+  const { baseline: bRuns, chaibox: cRuns } = ctx.runs;
+  const b = summarize(bRuns.rounds, bRuns.cpuMs, bRuns.tokens);
+  const c = summarize(cRuns.rounds, cRuns.cpuMs, cRuns.tokens);
+  const busy = Math.max(b.othersCpu, c.othersCpu);
+  if (busy > 0.1) {
+    note(`other processes used ${(busy * 100).toFixed(0)}% of the machine's CPU during the measurements (median): the figures are disturbed; compare ratios only, or rerun on a quiet machine`);
+  }
   const ratios = ratiosOf(b, c);
   if (chaibox.server.recentOutput !== "") note(`chaibox printed (log level warn):\n${chaibox.server.recentOutput}`);
   return {
@@ -115,13 +130,14 @@ async function bench(options: BenchOptions, res: Resources): Promise<BenchResult
       parallel: options.parallel,
       contextSize: options.contextSize,
       tokens: options.tokens,
+      temperature: BENCH_TEMPERATURE,
       rounds: options.rounds,
       mode: options.sequential ? "sequential" : "alternating",
       chaibox: entry.kind,
     },
     baseline: b,
     chaibox: c,
-    rss: { apiPid: chaibox.server.pid, apiBytes, runnerPid, runnerBytes },
+    rss: { apiPid: chaibox.server.pid, apiBytes, runnerPid, runnerBytes, baselineLoadBytes: Number.isFinite(baselineRssDelta) ? baselineRssDelta : null },
     ratios,
     targets: targetsOf(ratios, apiBytes),
     notes,
@@ -129,10 +145,12 @@ async function bench(options: BenchOptions, res: Resources): Promise<BenchResult
 }
 
 async function release(res: Resources): Promise<void> {
-  const { baseline, server } = res;
+  const { baseline, server, dataDir } = res;
   res.baseline = undefined;
   res.server = undefined;
+  res.dataDir = undefined;
   await Promise.allSettled([server?.stop(), baseline?.dispose()]);
+  await dataDir?.remove();
 }
 
 async function main(): Promise<number> {
@@ -148,7 +166,7 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const res: Resources = { baseline: undefined, server: undefined };
+  const res: Resources = { dataDir: undefined, baseline: undefined, server: undefined };
   const onSignal = (signal: NodeJS.Signals): void => {
     log(`${signal}: stopping chaibox…`);
     void release(res).finally(() => process.exit(130));

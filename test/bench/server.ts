@@ -1,20 +1,57 @@
 /**
- * chaibox under test: `chaibox serve` as a child process of the bench (so its RSS is its own), with the
- * bench model installed into a temporary data dir through the CLI, as a user would install it.
+ * chaibox under test: `chaibox serve` as a child process of the bench (so its RSS is its own), serving a
+ * data dir into which the bench model was installed through the ModelStore API.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, rmdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { resolvePaths } from "../../src/config/paths.js";
+import { ModelStore } from "../../src/models/store.js";
 import type { CliEntry } from "./build.js";
 
 export const BENCH_MODEL_ID = "bench";
 
+/** A temporary data dir with the bench model installed; `remove()` deletes it. */
+export interface BenchDataDir {
+  dir: string;
+  /** The installed model file: the baseline loads this very file, so both sides map the same pages. */
+  modelPath: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * Creates a data dir and installs the model. The file is copied with copyFile and then moved into the store
+ * (`move: true`), not streamed in by the store's own copy: on this kernel (6.18) a file written through
+ * 1 MiB stream chunks leaves page-cache pages that mmap'd inference reads up to 2.5× slower, which would
+ * measure the page cache instead of chaibox. The baseline loads the same installed file either way.
+ */
+export async function makeDataDir(modelPath: string): Promise<BenchDataDir> {
+  const dir = await mkdtemp(join(tmpdir(), "chaibox-bench-"));
+  // chaibox keeps its runner sockets in a runtime dir named after the data dir, and leaves it behind.
+  const runtimeDir = resolvePaths(dir).runtimeDir;
+  const remove = async (): Promise<void> => {
+    await rm(dir, { recursive: true, force: true });
+    // Only chaibox's own per-data-dir folder, and only when empty (a shared $RUNTIME_DIRECTORY stays).
+    if (basename(runtimeDir).startsWith("chaibox-")) await rmdir(runtimeDir).catch(() => undefined);
+  };
+  try {
+    const staged = join(dir, "bench.gguf");
+    await copyFile(modelPath, staged);
+    const store = await ModelStore.open(dir);
+    const model = await store.add(staged, { id: BENCH_MODEL_ID, move: true, source: { type: "file", ref: modelPath } });
+    return { dir, modelPath: model.path, remove };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
 export interface ServerOptions {
   repoRoot: string;
-  modelPath: string;
+  dataDir: string;
   threads: number;
   parallel: number;
   contextSize: number;
@@ -42,20 +79,11 @@ function tail(child: ChildProcess, lines: string[], max = 40): void {
   child.stderr?.on("data", add);
 }
 
-async function runCli(repoRoot: string, entry: CliEntry, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const child = spawn(process.execPath, [...entry.args, ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
-  const lines: string[] = [];
-  tail(child, lines);
-  const [code] = (await once(child, "exit")) as [number | null];
-  if (code !== 0) throw new Error(`chaibox ${args.join(" ")} exited with ${code}:\n${lines.join("\n")}`);
-}
-
-/** A running `chaibox serve`; `stop()` ends it (and with it its runner) and removes the data dir. */
+/** A running `chaibox serve`; `stop()` ends it, and with it its runner. */
 export class ChaiboxServer {
   private constructor(
     private readonly child: ChildProcess,
     readonly baseUrl: string,
-    readonly dataDir: string,
     private readonly output: string[],
   ) {}
 
@@ -69,37 +97,29 @@ export class ChaiboxServer {
   }
 
   static async start(options: ServerOptions): Promise<ChaiboxServer> {
-    const dataDir = await mkdtemp(join(tmpdir(), "chaibox-bench-"));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      CHAIBOX_DATA_DIR: options.dataDir,
+      CHAIBOX_INFERENCE_THREADS: String(options.threads),
+      CHAIBOX_INFERENCE_PARALLEL: String(options.parallel),
+      CHAIBOX_INFERENCE_CONTEXT_SIZE: String(options.contextSize),
+      // The bench pauses chaibox while the baseline runs: the runner must not be unloaded meanwhile.
+      CHAIBOX_INFERENCE_KEEP_ALIVE: "forever",
+      CHAIBOX_LOG_LEVEL: process.env.CHAIBOX_BENCH_LOG_LEVEL ?? "warn",
+    };
+    const port = await freePort();
+    const args = ["serve", "--data-dir", options.dataDir, "--port", String(port), "--host", "127.0.0.1"];
+    const child = spawn(process.execPath, [...options.entry.args, ...args], { cwd: options.repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+    const output: string[] = [];
+    tail(child, output);
+    const server = new ChaiboxServer(child, `http://127.0.0.1:${port}`, output);
     try {
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        CHAIBOX_DATA_DIR: dataDir,
-        CHAIBOX_INFERENCE_THREADS: String(options.threads),
-        CHAIBOX_INFERENCE_PARALLEL: String(options.parallel),
-        CHAIBOX_INFERENCE_CONTEXT_SIZE: String(options.contextSize),
-        // The bench pauses chaibox while the baseline runs: the runner must not be unloaded meanwhile.
-        CHAIBOX_INFERENCE_KEEP_ALIVE: "forever",
-        CHAIBOX_LOG_LEVEL: process.env.CHAIBOX_BENCH_LOG_LEVEL ?? "warn",
-      };
-      await runCli(options.repoRoot, options.entry, ["models", "add", options.modelPath, "--id", BENCH_MODEL_ID, "--data-dir", dataDir], env);
-
-      const port = await freePort();
-      const args = ["serve", "--data-dir", dataDir, "--port", String(port), "--host", "127.0.0.1"];
-      const child = spawn(process.execPath, [...options.entry.args, ...args], { cwd: options.repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
-      const output: string[] = [];
-      tail(child, output);
-      const server = new ChaiboxServer(child, `http://127.0.0.1:${port}`, dataDir, output);
-      try {
-        await server.waitHealthy(60_000);
-      } catch (error) {
-        await server.stop();
-        throw error;
-      }
-      return server;
+      await server.waitHealthy(60_000);
     } catch (error) {
-      await rm(dataDir, { recursive: true, force: true });
+      await server.stop();
       throw error;
     }
+    return server;
   }
 
   private async waitHealthy(timeoutMs: number): Promise<void> {
@@ -119,18 +139,13 @@ export class ChaiboxServer {
     throw new Error(`chaibox serve did not answer /health within ${timeoutMs / 1000} s:\n${this.recentOutput}`);
   }
 
-  /** SIGTERM (graceful: it stops the runner), SIGKILL after 10 s; then removes the data dir. */
+  /** SIGTERM (graceful: it stops the runner), SIGKILL after 10 s. */
   async stop(): Promise<void> {
-    try {
-      if (this.child.exitCode === null && this.child.signalCode === null) {
-        const exited = once(this.child, "exit");
-        this.child.kill("SIGTERM");
-        const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    } finally {
-      await rm(this.dataDir, { recursive: true, force: true });
-    }
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = once(this.child, "exit");
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
   }
 }

@@ -16,9 +16,11 @@ export interface StreamRequest {
 }
 
 /**
- * Sampling shared by both sides: greedy (temperature 0) with a fixed seed, and the end-of-generation tokens
- * banned so that every run generates exactly `maxTokens` tokens — a model with random weights would
- * otherwise stop at a random point and the runs would not be comparable.
+ * Sampling shared by both sides: a fixed temperature and seed (so both sample the same tokens), and the
+ * end-of-generation tokens banned so that every run generates exactly `maxTokens` tokens — a model with
+ * random weights would otherwise stop at a random point. (node-llama-cpp 3.21.1 does not always honour the
+ * ban: the demo preset still ends on `<|im_end|>`. Both sides then stop at the same token, and the rates
+ * count the tokens actually generated; the notes list the short runs.)
  */
 export interface BenchSampling {
   temperature: number;
