@@ -2,7 +2,7 @@
  * The composition root: config → store → scheduler → app → listen. The only place that wires concrete
  * adapters together; everything below it takes its I/O as parameters.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import type { FastifyInstance } from "fastify";
@@ -12,7 +12,6 @@ import { durationMs, type Config } from "./config/schema.js";
 import type { LoadOptions } from "./engine/contract.js";
 import { ChildProcessLauncher } from "./engine/runner-handle.js";
 import { Scheduler } from "./engine/scheduler.js";
-import { ChaiboxError } from "./errors.js";
 import { makeTestModel } from "./gguf/presets.js";
 import { ModelStore } from "./models/store.js";
 import { version } from "./version.js";
@@ -47,12 +46,7 @@ async function ensureDemoModel(store: ModelStore, paths: Paths, logger: Logger):
 
 function modelResolver(store: ModelStore, config: Config) {
   return async (modelId: string): Promise<LoadOptions> => {
-    const model = await store.get(modelId);
-    if (!model) {
-      const installed = (await store.list()).map((m) => m.id);
-      const hint = installed.length > 0 ? ` Installed models: ${installed.join(", ")}.` : " No model is installed.";
-      throw new ChaiboxError("model_not_found", `The model '${modelId}' does not exist.${hint}`, { param: "model" });
-    }
+    const model = await store.require(modelId);
     const trained = model.gguf.contextLength;
     const contextSize = trained ? Math.min(config.inference.contextSize, trained) : config.inference.contextSize;
     return {
@@ -103,6 +97,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     async close(deadlineMs = 10_000) {
       await scheduler.stop(deadlineMs);
       await app.close();
+      // Only when empty: the runners' sockets are gone by now, and a directory systemd manages stays intact.
+      await rmdir(paths.runtimeDir).catch(() => undefined);
     },
   };
 }
