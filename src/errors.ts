@@ -22,6 +22,8 @@ export const errorCodes = {
   model_load_failed: { status: 500 },
   /** The model's output could not be made to match the requested JSON schema or tool arguments. */
   invalid_model_output: { status: 500 },
+  /** The client went away before the reply was complete (nginx's 499); nobody reads this reply. */
+  client_disconnected: { status: 499 },
   /** The service is shutting down. */
   shutting_down: { status: 503 },
   /** A model file or store entry is invalid (not GGUF, truncated, unsupported, bad id). */

@@ -5,12 +5,13 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { once } from "node:events";
+import { ChaiboxError } from "../errors.js";
 
 /** An AbortSignal that fires when the client disconnects before the reply is complete. */
 export function abortOnDisconnect(request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   const onClose = () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error("client disconnected"));
+    if (!reply.raw.writableFinished) controller.abort(new ChaiboxError("client_disconnected", "the client disconnected"));
   };
   reply.raw.once("close", onClose);
   request.raw.once("aborted", onClose);
