@@ -54,6 +54,9 @@ function splitmix32(input: number): number {
 /**
  * A xoshiro128** stream. `seed` may be any safe integer; `stream` selects an independent sequence for the same
  * seed (the writer uses one stream per tensor, so a tensor's bytes do not depend on how it is chunked).
+ *
+ * The fill methods repeat the xoshiro step inline with the state in locals on purpose: calling `step()` per
+ * number made generating the 1b preset's 1.3 GB several times slower.
  */
 export class RandomStream {
   private s0: number;
