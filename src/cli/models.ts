@@ -1,75 +1,118 @@
-/** `chaibox models list|add|rm`: manage the installed models (shares the store with a running serve). */
+/**
+ * `chaibox models <action>`: manage the installed models. The CLI shares the store with a running serve.
+ * Each action lives in its own file and declares its own options; this file only dispatches.
+ */
 import { ModelStore, type StoredModel } from "../models/store.js";
+import type { Config } from "../config/schema.js";
 import { commonHelp, configFrom, parse, UsageError } from "./args.js";
+import { formatSize, table } from "./format.js";
 
-const help = `Usage: chaibox models <list|add|rm> [options]
+/** One `models` action: its options (node:util parseArgs form), its help lines, and what it does. */
+export interface ModelsAction {
+  options: Record<string, { type: "string" | "boolean"; short?: string }>;
+  /** Lines for the action list in `models --help`. */
+  usage: string;
+  run(context: ModelsActionContext): Promise<void>;
+}
 
-  models list                      the installed models
-  models add <file.gguf> [--id ID] install a GGUF file (copied into the data dir; validated first)
-  models rm <id>                   remove an installed model
+export interface ModelsActionContext {
+  /** Positionals after the action name. */
+  args: string[];
+  values: Record<string, string | boolean | undefined>;
+  config: Config;
+  /** Prints `data` as JSON with --json, else `text`. */
+  print: (data: unknown, text: string) => void;
+}
+
+const listAction: ModelsAction = {
+  options: {},
+  usage: "  models list                      the installed models",
+  async run({ config, print }) {
+    const store = await ModelStore.open(config.dataDir);
+    const models = await store.list();
+    print(models, listTable(models));
+  },
+};
+
+const addAction: ModelsAction = {
+  options: { id: { type: "string" } },
+  usage: "  models add <file.gguf> [--id ID] install a GGUF file (copied into the data dir; validated first)",
+  async run({ args, values, config, print }) {
+    const [file] = args;
+    if (!file) throw new UsageError("models add needs a GGUF file");
+    const store = await ModelStore.open(config.dataDir);
+    const id = typeof values.id === "string" ? values.id : undefined;
+    const model = await store.add(file, { ...(id !== undefined && { id }), source: { type: "file", ref: file } });
+    print(model, `Installed ${model.id} (${formatSize(model.sizeBytes)}, ${model.gguf.architecture}).`);
+  },
+};
+
+const removeAction: ModelsAction = {
+  options: {},
+  usage: "  models rm <id>                   remove an installed model",
+  async run({ args, config, print }) {
+    const [id] = args;
+    if (!id) throw new UsageError("models rm needs a model id");
+    const store = await ModelStore.open(config.dataDir);
+    await store.remove(id);
+    print({ removed: id }, `Removed ${id}.`);
+  },
+};
+
+const actions: Record<string, ModelsAction> = {
+  list: listAction,
+  ls: listAction,
+  add: addAction,
+  rm: removeAction,
+  remove: removeAction,
+};
+
+function listTable(models: StoredModel[]): string {
+  if (models.length === 0) return "No models installed. Add one with: chaibox models add <file.gguf>";
+  const rows = models.map((m) => [m.id, formatSize(m.sizeBytes), m.gguf.architecture, m.gguf.fileType ?? "", m.addedAt.slice(0, 10)]);
+  return table(["ID", "SIZE", "ARCH", "TYPE", "ADDED"], rows);
+}
+
+function help(): string {
+  const seen = new Set<ModelsAction>();
+  const usage = Object.values(actions)
+    .filter((a) => (seen.has(a) ? false : (seen.add(a), true)))
+    .map((a) => a.usage)
+    .join("\n");
+  return `Usage: chaibox models <action> [options]
+
+${usage}
 
 Model ids: lowercase letters, digits, '.', '_', '-', and an optional ':tag' (e.g. qwen2.5:0.5b);
 at most 128 characters. The default id is the file name without .gguf.
 
 Options:
-  --id ID           the id to install under (models add)
+  --id ID           the id to install under (add, pull)
   --json            machine-readable output
 ${commonHelp}`;
+}
 
-function formatSize(bytes: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
+export async function modelsCommand(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name.startsWith("-")) {
+    const { values } = parse(argv, { json: { type: "boolean" } });
+    console.log(help());
+    if (!values.help) process.exitCode = 2;
+    return;
   }
-  return `${value.toFixed(value >= 10 || unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
-
-function table(models: StoredModel[]): string {
-  if (models.length === 0) return "No models installed. Add one with: chaibox models add <file.gguf>";
-  const rows = models.map((m) => [m.id, formatSize(m.sizeBytes), m.gguf.architecture, m.gguf.fileType ?? "", m.addedAt.slice(0, 10)]);
-  const header = ["ID", "SIZE", "ARCH", "TYPE", "ADDED"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  return [header, ...rows].map((r) => r.map((c, i) => String(c).padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
-}
-
-export async function modelsCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, { id: { type: "string" }, json: { type: "boolean" } });
-  const [action, ...rest] = positionals;
-  if (values.help || action === undefined) {
-    console.log(help);
-    if (action === undefined && !values.help) process.exitCode = 2;
+  const action = actions[name];
+  if (!action) throw new UsageError(`unknown models action '${name}'`);
+  const { values, positionals } = parse(rest, { ...action.options, json: { type: "boolean" } });
+  if (values.help) {
+    console.log(help());
     return;
   }
   const config = await configFrom(values);
-  const store = await ModelStore.open(config.dataDir);
-  const print = (data: unknown, text: string) => console.log(values.json ? JSON.stringify(data, null, 2) : text);
-
-  switch (action) {
-    case "list":
-    case "ls": {
-      const models = await store.list();
-      print(models, table(models));
-      return;
-    }
-    case "add": {
-      const [file] = rest;
-      if (!file) throw new UsageError("models add needs a GGUF file");
-      const model = await store.add(file, { ...(values.id !== undefined && { id: values.id }), source: { type: "file", ref: file } });
-      print(model, `Installed ${model.id} (${formatSize(model.sizeBytes)}, ${model.gguf.architecture}).`);
-      return;
-    }
-    case "rm":
-    case "remove": {
-      const [id] = rest;
-      if (!id) throw new UsageError("models rm needs a model id");
-      await store.remove(id);
-      print({ removed: id }, `Removed ${id}.`);
-      return;
-    }
-    default:
-      throw new UsageError(`unknown models action '${action}'`);
-  }
+  const json = values.json === true;
+  await action.run({
+    args: positionals,
+    values,
+    config,
+    print: (data, text) => console.log(json ? JSON.stringify(data, null, 2) : text),
+  });
 }
