@@ -1,0 +1,73 @@
+/**
+ * The curated model catalog (config/catalog.json): loading it, validated, and finding a file by reference.
+ * A reference is `<catalog-id>` (the best quantization that is listed first) or `<catalog-id>:<quant>`.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Value } from "@sinclair/typebox/value";
+import { ChaiboxError } from "../errors.js";
+import { packageRoot } from "../package-root.js";
+import { CatalogSchema, type Catalog, type CatalogEntry, type CatalogFile } from "./catalog-schema.js";
+
+export type { Catalog, CatalogEntry, CatalogFile } from "./catalog-schema.js";
+
+/** config/catalog.json of this installation (the package ships it next to dist/). */
+export const defaultCatalogPath = join(packageRoot, "config", "catalog.json");
+
+/**
+ * Reads and validates a catalog file. A catalog that breaks the schema is refused whole, every problem
+ * listed, because a wrong size or URI would only surface later as a failed download.
+ */
+export async function loadCatalog(file: string = defaultCatalogPath): Promise<Catalog> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new Error(`cannot read the model catalog ${file}: ${(error as Error).message}`);
+  }
+  return parseCatalog(data, file);
+}
+
+/** Validates catalog data; `source` names it in errors. */
+export function parseCatalog(data: unknown, source = "catalog"): Catalog {
+  const problems = [...Value.Errors(CatalogSchema, data)].map((e) => `${e.path || "/"}: ${e.message}`);
+  if (problems.length === 0) {
+    const ids = new Set<string>();
+    for (const entry of (data as Catalog).models) {
+      if (ids.has(entry.id)) problems.push(`/models: duplicate id '${entry.id}'`);
+      ids.add(entry.id);
+      const quants = new Set<string>();
+      for (const file of entry.files) {
+        const quant = file.quant.toLowerCase();
+        if (quants.has(quant)) problems.push(`/models/${entry.id}: quantization ${file.quant} listed twice`);
+        quants.add(quant);
+      }
+    }
+  }
+  if (problems.length > 0) throw new Error(`invalid model catalog (${source}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  return data as Catalog;
+}
+
+/** Whether `ref` names a catalog entry (`id` or `id:quant`), as opposed to a URL or `hf:` URI. */
+export function isCatalogRef(ref: string): boolean {
+  return /^[a-z0-9][a-z0-9._-]*(:[A-Za-z0-9_]+)?$/.test(ref);
+}
+
+/**
+ * The entry and file `ref` names. Quantization names match case-insensitively. Unknown ids and
+ * quantizations are a `model_not_found` error that lists what exists.
+ */
+export function findCatalogFile(catalog: Catalog, ref: string): { entry: CatalogEntry; file: CatalogFile } {
+  const [id = "", quant] = ref.split(":");
+  const entry = catalog.models.find((m) => m.id === id);
+  if (!entry) {
+    throw new ChaiboxError("model_not_found", `'${id}' is not in the model catalog; see 'chaibox models recommend' for the models that fit this box`);
+  }
+  if (quant === undefined) return { entry, file: entry.files[0] as CatalogFile };
+  const file = entry.files.find((f) => f.quant.toLowerCase() === quant.toLowerCase());
+  if (!file) {
+    const listed = entry.files.map((f) => f.quant).join(", ");
+    throw new ChaiboxError("model_not_found", `the catalog has no ${quant} file of ${id}; it lists ${listed}`);
+  }
+  return { entry, file };
+}
