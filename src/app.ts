@@ -10,6 +10,7 @@ import { normalizeError, openAiError } from "./api/errors.js";
 import { chatCompletionsRoutes } from "./api/openai/chat-completions.js";
 import { modelsRoutes, type ModelDirectory } from "./api/openai/models.js";
 import { healthRoutes } from "./api/health.js";
+import { adminRoutes, type AdminOptions } from "./api/admin/index.js";
 
 export interface AppDeps {
   inference: InferenceService;
@@ -19,6 +20,8 @@ export interface AppDeps {
   version: string;
   /** Largest accepted request body in bytes. Default 8 MiB. */
   bodyLimit?: number;
+  /** The `/admin` API (downloads, model removal); default: not served. */
+  admin?: AdminOptions;
   /** A pino logger; default: logging off (tests). */
   logger?: FastifyBaseLogger | false;
 }
@@ -49,5 +52,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { version: deps.version, loadedModels: deps.loadedModels });
   await app.register(modelsRoutes, { models: deps.models });
   await app.register(chatCompletionsRoutes, { inference: deps.inference });
+  if (deps.admin) await app.register(adminRoutes, deps.admin);
   return app;
 }

@@ -31,6 +31,20 @@ export const errorCodes = {
   /** A model id outside the documented character set (see src/models/model-id.ts). */
   invalid_model_id: { status: 400 },
   model_exists: { status: 409 },
+  /** The disk lacks room for a download; the message and `details` carry the numbers and the path. */
+  insufficient_storage: { status: 507 },
+  /** A download failed: the server answered an error, or the network kept failing after the retries. */
+  download_failed: { status: 502 },
+  /** A downloaded file's SHA-256 or size differs from the one expected; nothing is installed. */
+  checksum_mismatch: { status: 502 },
+  /** No pull with this id (finished pulls are kept for a while, then forgotten). */
+  pull_not_found: { status: 404 },
+  /** The file is already being downloaded: by another process, or in this one under another model id. */
+  pull_in_progress: { status: 409 },
+  /** The pull was cancelled before it completed; its partial file is deleted. */
+  pull_cancelled: { status: 409 },
+  /** The caller may not use this route (e.g. /admin from a non-loopback address). */
+  forbidden: { status: 403 },
   internal_error: { status: 500 },
 } as const satisfies Record<string, { status: number }>;
 

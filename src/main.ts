@@ -9,11 +9,19 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import { resolvePaths, type Paths } from "./config/paths.js";
 import { durationMs, type Config } from "./config/schema.js";
-import type { LoadOptions } from "./engine/contract.js";
 import { ChildProcessLauncher } from "./engine/runner-handle.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { makeTestModel } from "./gguf/presets.js";
+import { describeHardware } from "./hardware/describe.js";
+import { loadHardwareSnapshot } from "./hardware/load.js";
+import { probeHardware } from "./hardware/probe.js";
+import type { HardwareSnapshot } from "./hardware/snapshot.js";
+import { InsightsProbe } from "./engine/launcher/insights-probe.js";
+import { loadPlanner } from "./models/load-plan.js";
 import { ModelStore } from "./models/store.js";
+import { pullOptionsFromConfig } from "./models/pull/from-config.js";
+import { PullManager } from "./models/pull/pull-manager.js";
+import { loopbackUrl, removeServerFile, writeServerFile } from "./config/server-file.js";
 import { version } from "./version.js";
 
 export const DEMO_MODEL_ID = "chaibox-demo";
@@ -25,6 +33,8 @@ export interface RunningServer {
   logger: Logger;
   scheduler: Scheduler;
   store: ModelStore;
+  /** Model downloads (`/admin/models/pulls`). */
+  pulls: PullManager;
   paths: Paths;
   /** Drains in-flight requests (up to the deadline), stops every runner, closes the server. */
   close(deadlineMs?: number): Promise<void>;
@@ -33,7 +43,8 @@ export interface RunningServer {
 /** Installs the demo model when the store is empty and demo mode is on, saying plainly what it is. */
 async function ensureDemoModel(store: ModelStore, paths: Paths, logger: Logger): Promise<void> {
   if (!(await store.isEmpty())) return;
-  const file = join(paths.cacheDir, "chaibox-demo.gguf");
+  // A name of this process's own: two servers starting on empty stores must not move each other's file.
+  const file = join(paths.cacheDir, `chaibox-demo-${process.pid}.gguf`);
   await mkdir(paths.cacheDir, { recursive: true });
   await makeTestModel({ preset: "demo", quant: "q8_0", seed: 1, out: file });
   await store.add(file, { id: DEMO_MODEL_ID, source: { type: "generated", ref: "demo" }, move: true });
@@ -44,39 +55,74 @@ async function ensureDemoModel(store: ModelStore, paths: Paths, logger: Logger):
   );
 }
 
-function modelResolver(store: ModelStore, config: Config) {
-  return async (modelId: string): Promise<LoadOptions> => {
-    const model = await store.require(modelId);
-    const trained = model.gguf.contextLength;
-    const contextSize = trained ? Math.min(config.inference.contextSize, trained) : config.inference.contextSize;
-    return {
-      modelPath: model.path,
-      contextSize,
-      parallel: config.inference.parallel,
-      threads: config.inference.threads,
-      gpuLayers: config.inference.gpuLayers,
-    };
-  };
+/**
+ * The hardware fit decides from: a saved snapshot (`--hardware FILE`, for simulations) or this machine,
+ * probed again on each load so the memory figures are current (the probe caches what does not change).
+ */
+async function hardwareSource(options: StartOptions, paths: Paths, logger: Logger): Promise<() => Promise<HardwareSnapshot>> {
+  if (options.hardwareFile !== undefined) {
+    const snapshot = await loadHardwareSnapshot(options.hardwareFile);
+    logger.warn({ file: options.hardwareFile }, `acting as if on simulated hardware: ${snapshot.source}`);
+    for (const line of describeHardware(snapshot)) logger.info(line);
+    return () => Promise.resolve(snapshot);
+  }
+  const probe = () => probeHardware({ modelsDir: paths.modelsDir, ...options.probe });
+  // Logged once, in the background: the GPU probe takes a few seconds and must not delay listening.
+  probe().then(
+    ({ snapshot, warnings }) => {
+      for (const line of describeHardware(snapshot)) logger.info(line);
+      for (const warning of warnings) logger.warn(warning);
+    },
+    (error: unknown) => logger.warn({ err: error }, "cannot read the hardware; models load with default settings"),
+  );
+  return async () => (await probe()).snapshot;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** A saved hardware snapshot to act as if on (`serve --hardware FILE`). */
+  hardwareFile?: string;
+  /** Hardware probe settings (tests turn the GPU probe off to start faster). */
+  probe?: { gpuProbe?: boolean };
 }
 
 /** Starts chaibox with a validated configuration and listens on its port. */
-export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "chaibox" } });
   const paths = resolvePaths(config.dataDir);
   await mkdir(paths.runtimeDir, { recursive: true, mode: 0o700 });
   const store = await ModelStore.open(paths.dataDir);
   if (config.demoModel) await ensureDemoModel(store, paths, logger.child({ module: "demo" }));
 
+  const hardware = await hardwareSource(options, paths, logger.child({ module: "hardware" }));
+  const planLog = logger.child({ module: "fit" });
+  const insights = new InsightsProbe(paths.cacheDir);
+  const resolveModel = loadPlanner({
+    model: (id) => store.require(id),
+    insights: (path, sha256) => insights.measure(path, sha256),
+    hardware,
+    inference: config.inference,
+    onPlan: (modelId, choice) => planLog.info({ model: modelId, gpuLayers: choice.gpuLayers, contextSize: choice.contextSize }, `loading ${modelId}: ${choice.reason}`),
+  });
+
   const launcher = new ChildProcessLauncher({ runtimeDir: paths.runtimeDir, logger: logger.child({ module: "runner" }) });
   const scheduler = new Scheduler({
     launcher,
-    resolveModel: modelResolver(store, config),
+    resolveModel,
     queueSize: config.inference.queueSize,
     keepAliveMs: durationMs(config.inference.keepAlive),
     maxLoadedModels: config.inference.maxLoadedModels,
     logger: logger.child({ module: "scheduler" }),
   });
+  const pulls = new PullManager({ store, dataDir: paths.dataDir, ...pullOptionsFromConfig(config), logger: logger.child({ module: "pull" }) });
   const app = await buildApp({
+    admin: {
+      pulls,
+      store,
+      unloadModel: (id) => scheduler.unload(id),
+      server: { pid: process.pid, dataDir: paths.dataDir, version },
+      hardware,
+    },
     inference: scheduler,
     models: store,
     loadedModels: () => scheduler.loaded().map((m) => m.modelId),
@@ -86,6 +132,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   });
   const url = await app.listen({ host: config.host, port: config.port });
   logger.info({ url, dataDir: paths.dataDir, models: (await store.list()).map((m) => m.id) }, "chaibox is serving");
+  await writeServerFile(paths.dataDir, { pid: process.pid, url: loopbackUrl(url), dataDir: paths.dataDir, startedAt: new Date().toISOString() });
 
   return {
     app,
@@ -93,8 +140,12 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     logger,
     scheduler,
     store,
+    pulls,
     paths,
     async close(deadlineMs = 10_000) {
+      // Partials stay on disk: the next pull of the same file resumes them.
+      await pulls.stop();
+      await removeServerFile(paths.dataDir);
       await scheduler.stop(deadlineMs);
       await app.close();
       // Only when empty: the runners' sockets are gone by now, and a directory systemd manages stays intact.

@@ -8,6 +8,9 @@ export default defineConfig({
     // Integration tests start real runner processes with real llama.cpp; on a 2-core box they must not
     // all run at once or their timings drift into timeouts.
     fileParallelism: false,
+    // One cache for every server the tests start: GgufInsights measures each model file once per run (a child
+    // process, seconds), not once per test data dir.
+    env: { CACHE_DIRECTORY: new URL("../.cache/test-cache", import.meta.url).pathname },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

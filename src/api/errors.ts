@@ -21,6 +21,8 @@ export interface NormalizedError {
 const openAiTypes: Partial<Record<string, string>> = {
   queue_full: "server_error",
   insufficient_memory: "server_error",
+  insufficient_storage: "server_error",
+  forbidden: "permission_error",
   runner_crashed: "server_error",
   shutting_down: "server_error",
 };

@@ -45,12 +45,16 @@ export class StreamWriter {
     });
   }
 
-  /** Writes one SSE `data:` line (OpenAI) or one NDJSON line (Ollama). */
-  async write(data: unknown): Promise<void> {
+  /**
+   * Writes one SSE `data:` line (OpenAI) or one NDJSON line (Ollama). `event` names the SSE event (an
+   * `event:` line, for EventSource listeners); default none, i.e. a `message` event. NDJSON ignores it.
+   */
+  async write(data: unknown, event?: string): Promise<void> {
     this.start();
     if (this.closed) return;
     const text = typeof data === "string" ? data : JSON.stringify(data);
-    const frame = this.contentType === "text/event-stream" ? `data: ${text}\n\n` : `${text}\n`;
+    const name = event !== undefined ? `event: ${event.replace(/[\r\n]/g, "")}\n` : "";
+    const frame = this.contentType === "text/event-stream" ? `${name}data: ${text}\n\n` : `${text}\n`;
     if (!this.reply.raw.write(frame)) await Promise.race([once(this.reply.raw, "drain"), once(this.reply.raw, "close")]);
   }
 

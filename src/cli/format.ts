@@ -1,16 +1,7 @@
 /** Small text formatting shared by the commands' human-readable output. */
 
 /** Bytes in decimal units, as disks and downloads are sold: `421 MB`, `4.7 GB`. */
-export function formatSize(bytes: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(value >= 10 || unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+export { formatBytes as formatSize } from "../format-bytes.js";
 
 /** Left-aligned columns under a header; cells are stringified, trailing spaces trimmed. */
 export function table(header: string[], rows: (string | number)[][]): string {

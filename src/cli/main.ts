@@ -4,13 +4,15 @@ import { ConfigError } from "../config/load.js";
 import { ChaiboxError } from "../errors.js";
 import { version } from "../version.js";
 import { UsageError } from "./args.js";
+import { hwCommand } from "./hw.js";
 import { makeTestModelCommand } from "./make-test-model.js";
 import { modelsCommand } from "./models.js";
 import { serveCommand } from "./serve.js";
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string }> = {
   serve: { run: serveCommand, summary: "serve the API and the installed models" },
-  models: { run: modelsCommand, summary: "list, add and remove installed models" },
+  models: { run: modelsCommand, summary: "list, pull, add and remove installed models" },
+  hw: { run: hwCommand, summary: "show the hardware: CPU, RAM, GPUs, disk and GPU backends" },
   "make-test-model": { run: makeTestModelCommand, summary: "write a small GGUF model with random weights (tests, benchmarks)" },
 };
 

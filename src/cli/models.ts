@@ -6,6 +6,9 @@ import { ModelStore, type StoredModel } from "../models/store.js";
 import type { Config } from "../config/schema.js";
 import { commonHelp, configFrom, parse, UsageError } from "./args.js";
 import { formatSize, table } from "./format.js";
+import { findLocalServer, removeThroughServer } from "./local-server.js";
+import { pullAction } from "./models-pull.js";
+import { recommendAction } from "./models-recommend.js";
 
 /** One `models` action: its options (node:util parseArgs form), its help lines, and what it does. */
 export interface ModelsAction {
@@ -49,10 +52,17 @@ const addAction: ModelsAction = {
 
 const removeAction: ModelsAction = {
   options: {},
-  usage: "  models rm <id>                   remove an installed model",
+  usage: "  models rm <id>                   remove an installed model (a running server unloads it first)",
   async run({ args, config, print }) {
     const [id] = args;
     if (!id) throw new UsageError("models rm needs a model id");
+    // A server on this data dir may have the model loaded: it unloads it, then deletes it.
+    const server = await findLocalServer(config.dataDir);
+    if (server !== undefined) {
+      await removeThroughServer(server, id);
+      print({ removed: id, server }, `Removed ${id} (unloaded by the server at ${server}).`);
+      return;
+    }
     const store = await ModelStore.open(config.dataDir);
     await store.remove(id);
     print({ removed: id }, `Removed ${id}.`);
@@ -63,8 +73,10 @@ const actions: Record<string, ModelsAction> = {
   list: listAction,
   ls: listAction,
   add: addAction,
+  pull: pullAction,
   rm: removeAction,
   remove: removeAction,
+  recommend: recommendAction,
 };
 
 function listTable(models: StoredModel[]): string {

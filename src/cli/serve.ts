@@ -21,6 +21,8 @@ Options:
   --host H          address to listen on
   --port P          HTTP port
   --log-level L     fatal, error, warn, info, debug or trace
+  --hardware FILE   act as if on the hardware a saved snapshot describes ('chaibox hw --json' writes one):
+                    models are sized for it (simulations, tests)
   --dev             development defaults: port 8080, data dir ./.chaibox, and the demo model
                     (random weights) when no model is installed
 ${commonHelp}
@@ -30,7 +32,7 @@ ${configHelp()}`;
 }
 
 export async function serveCommand(args: string[]): Promise<void> {
-  const { values } = parse(args, { host: { type: "string" }, port: { type: "string" }, "log-level": { type: "string" }, dev: { type: "boolean" } }, false);
+  const { values } = parse(args, { host: { type: "string" }, port: { type: "string" }, "log-level": { type: "string" }, dev: { type: "boolean" }, hardware: { type: "string" } }, false);
   if (values.help) {
     console.log(serveHelp());
     return;
@@ -42,7 +44,7 @@ export async function serveCommand(args: string[]): Promise<void> {
     port: parseInteger("port", values.port),
     logLevel: values["log-level"],
   });
-  const server = await startServer(config);
+  const server = await startServer(config, { ...(values.hardware !== undefined && { hardwareFile: values.hardware }) });
   const shutdown = (signal: string) => {
     server.logger.info({ signal }, "shutting down");
     server.close().then(

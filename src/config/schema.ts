@@ -19,11 +19,10 @@ const cores = Math.max(1, availableParallelism());
 
 export const InferenceSchema = Type.Object(
   {
-    contextSize: Type.Integer({
-      minimum: 256,
-      maximum: 1_048_576,
-      default: 4096,
-      description: "context tokens available to each request (each parallel sequence gets this many)",
+    contextSize: Type.Union([Type.Literal("auto"), Type.Integer({ minimum: 256, maximum: 1_048_576 })], {
+      default: "auto",
+      description:
+        "context tokens available to each request (each parallel sequence gets this many): auto = the largest that fits, up to 4096",
     }),
     parallel: Type.Integer({
       minimum: 1,
@@ -39,7 +38,17 @@ export const InferenceSchema = Type.Object(
     }),
     gpuLayers: Type.Union([Type.Literal("auto"), Type.Integer({ minimum: 0 })], {
       default: "auto",
-      description: "layers offloaded to the GPU: auto, or a number (0 = CPU only)",
+      description: "layers offloaded to the GPU: auto (as many as fit), or a number (0 = CPU only)",
+    }),
+    memoryReserve: Type.Integer({
+      minimum: 0,
+      default: 1024,
+      description: "RAM in MB kept free for the system when sizing models (fit never plans to use it)",
+    }),
+    vramReserve: Type.Integer({
+      minimum: 0,
+      default: 256,
+      description: "GPU memory in MB kept free when sizing models (display, driver)",
     }),
     queueSize: Type.Integer({
       minimum: 0,
@@ -53,6 +62,44 @@ export const InferenceSchema = Type.Object(
       maximum: 64,
       default: 2,
       description: "models kept loaded at once; loading another unloads the least recently used idle one",
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/** Where models come from and how they are downloaded (`chaibox models pull`, `POST /admin/models/pulls`). */
+export const ModelsSchema = Type.Object(
+  {
+    catalogFile: Type.String({
+      default: "",
+      description: "the model catalog that names like qwen3-4b resolve against (default: config/catalog.json of this installation)",
+    }),
+    hfEndpoint: Type.String({
+      pattern: "^https?://[^\\s]+$",
+      default: "https://huggingface.co",
+      description: "Hugging Face endpoint that hf:<owner>/<repo>/<file> references resolve against (a mirror, or a local server)",
+    }),
+    hfToken: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "Hugging Face access token for gated models, sent only to hfEndpoint (default: $HF_TOKEN)",
+      }),
+    ),
+    downloadRetries: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      default: 5,
+      description: "retries, with exponential backoff, after a network error or a 5xx/429 answer that made no progress",
+    }),
+    stallTimeout: {
+      ...Duration,
+      default: "60s",
+      description: "a download receiving no bytes for this long is retried (" + Duration.description + ")",
+    },
+    freeSpaceReserve: Type.Integer({
+      minimum: 0,
+      default: 256 * 1024 * 1024,
+      description: "bytes a download must leave free on the data dir's disk; a pull that would leave less is refused",
     }),
   },
   { additionalProperties: false, default: {} },
@@ -76,12 +123,14 @@ export const ConfigSchema = Type.Object(
     }),
     bodyLimit: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024, description: "largest request body in bytes" }),
     inference: InferenceSchema,
+    models: ModelsSchema,
   },
   { additionalProperties: false },
 );
 
 export type Config = Static<typeof ConfigSchema>;
 export type InferenceConfig = Static<typeof InferenceSchema>;
+export type ModelsConfig = Static<typeof ModelsSchema>;
 
 /** Parses a {@link Duration} into milliseconds; `Infinity` for never. */
 export function durationMs(value: number | string): number {

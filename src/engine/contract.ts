@@ -93,6 +93,10 @@ export interface LoadedModelInfo {
   trainContextSize: number;
   parallel: number;
   threads: number;
+  /** Layers llama.cpp put on the GPU (0 on a CPU-only box). */
+  gpuLayers: number;
+  /** The GPU backend in use: cuda, vulkan, metal, or false for the CPU. */
+  gpu: string | false;
 }
 
 /** How a model is to be loaded in its runner. */

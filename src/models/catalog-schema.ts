@@ -12,8 +12,14 @@ export const CatalogFileSchema = Type.Object(
     quant: Type.String({ pattern: "^[A-Za-z0-9_]+$" }),
     /** `hf:<owner>/<repo>/<file.gguf>` (optionally `hf:<owner>/<repo>:<revision>/<file>`) or an https:// URL. */
     uri: Type.String({ pattern: "^(hf:[^/\\s]+/[^/\\s]+/\\S+\\.gguf|https://\\S+)$" }),
-    /** Exact size of the file in bytes. */
+    /** Size of the file in bytes: exact (the published size) unless `sizeEstimated`. */
     sizeBytes: Type.Integer({ minimum: 1 }),
+    /**
+     * True when no published size was found and `sizeBytes` is computed from the parameter count and the
+     * quantization's bits per weight (good to a few percent). Fit may plan with it; a download must not be
+     * refused for differing from it, only for differing from the size the server announces. Default false.
+     */
+    sizeEstimated: Type.Optional(Type.Boolean()),
     /** Lowercase hex SHA-256 of the file, where known. */
     sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
   },
@@ -55,6 +61,8 @@ export const CatalogEntrySchema = Type.Object(
     kind: Type.Union([Type.Literal("chat"), Type.Literal("embedding")]),
     /** Total parameters. */
     parameters: Type.Number({ minimum: 1 }),
+    /** Parameters used per token, for mixture-of-experts models (Qwen3-30B-A3B: 3.3B); default all of them. */
+    activeParameters: Type.Optional(Type.Number({ minimum: 1 })),
     /** SPDX id or the license's name, e.g. apache-2.0, llama3.2, gemma. */
     license: Type.String({ minLength: 1 }),
     /** Where the model's card lives. */

@@ -30,22 +30,36 @@ export async function loadCatalog(file: string = defaultCatalogPath): Promise<Ca
 
 /** Validates catalog data; `source` names it in errors. */
 export function parseCatalog(data: unknown, source = "catalog"): Catalog {
-  const problems = [...Value.Errors(CatalogSchema, data)].map((e) => `${e.path || "/"}: ${e.message}`);
-  if (problems.length === 0) {
-    const ids = new Set<string>();
-    for (const entry of (data as Catalog).models) {
-      if (ids.has(entry.id)) problems.push(`/models: duplicate id '${entry.id}'`);
-      ids.add(entry.id);
-      const quants = new Set<string>();
-      for (const file of entry.files) {
-        const quant = file.quant.toLowerCase();
-        if (quants.has(quant)) problems.push(`/models/${entry.id}: quantization ${file.quant} listed twice`);
-        quants.add(quant);
-      }
-    }
-  }
+  const problems = [...Value.Errors(CatalogSchema, data), ...duplicates(data)].map((e) => `${e.path || "/"}: ${e.message}`);
   if (problems.length > 0) throw new Error(`invalid model catalog (${source}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   return data as Catalog;
+}
+
+/**
+ * Repeated ids and repeated quantizations within an entry, which the schema cannot express. Read from whatever
+ * is well-formed enough to inspect, so that they are listed together with the schema's own problems.
+ */
+function duplicates(data: unknown): { path: string; message: string }[] {
+  const found: { path: string; message: string }[] = [];
+  const models = (data as { models?: unknown } | null)?.models;
+  if (!Array.isArray(models)) return found;
+  const ids = new Set<string>();
+  models.forEach((entry: unknown, index) => {
+    const { id, files } = (entry ?? {}) as { id?: unknown; files?: unknown };
+    if (typeof id === "string") {
+      if (ids.has(id)) found.push({ path: `/models/${index}/id`, message: `duplicate id '${id}'` });
+      ids.add(id);
+    }
+    if (!Array.isArray(files)) return;
+    const quants = new Set<string>();
+    for (const file of files as unknown[]) {
+      const quant = (file as { quant?: unknown } | null)?.quant;
+      if (typeof quant !== "string") continue;
+      if (quants.has(quant.toLowerCase())) found.push({ path: `/models/${index}/files`, message: `quantization ${quant} listed twice` });
+      quants.add(quant.toLowerCase());
+    }
+  });
+  return found;
 }
 
 /** Whether `ref` names a catalog entry (`id` or `id:quant`), as opposed to a URL or `hf:` URI. */

@@ -2,9 +2,9 @@
 import type { GgufSummary } from "../gguf/summary.js";
 import { isValidModelId } from "./model-id.js";
 
-/** Where a stored model came from. Known types: `file` (added from a path), `generated`, `catalog`, `url`. */
+/** Where a stored model came from. Known types: `file` (added from a path), `generated`, `catalog`, `hf`, `url`. */
 export interface ModelSource {
-  type: "file" | "generated" | "catalog" | "url" | (string & {});
+  type: "file" | "generated" | "catalog" | "hf" | "url" | (string & {});
   /** The path, preset, catalog entry or URL it came from. */
   ref?: string;
 }

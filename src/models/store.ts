@@ -32,6 +32,11 @@ export interface AddModelOptions {
   source?: ModelSource;
   /** Move the file into the store instead of copying it (a copy and delete across file systems). Default false. */
   move?: boolean;
+  /**
+   * The file's SHA-256 when the caller has just computed it (a download hashes while streaming), so a large
+   * file is not read twice. Trusted only when `move` renames the file in; a copy is always hashed. Default none.
+   */
+  sha256?: string;
 }
 
 /** Where the store's warnings go; a pino logger fits. */
@@ -126,7 +131,7 @@ export class ModelStore {
       let sha256: string;
       if (options.move && (await renameUnlessCrossDevice(source, tempFile))) {
         movedIn = true;
-        sha256 = await hashFile(tempFile);
+        sha256 = options.sha256 !== undefined && /^[0-9a-f]{64}$/i.test(options.sha256) ? options.sha256.toLowerCase() : await hashFile(tempFile);
         await fsyncPath(tempFile);
       } else {
         sha256 = await copyAndHash(source, tempFile);

@@ -63,6 +63,8 @@ export class FakeRunner implements RunnerHandle {
       trainContextSize: options.contextSize,
       parallel: options.parallel,
       threads: options.threads,
+      gpuLayers: typeof options.gpuLayers === "number" ? options.gpuLayers : 0,
+      gpu: false,
     };
   }
 

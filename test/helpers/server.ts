@@ -35,7 +35,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     inference: { threads: 1, parallel: 2, contextSize: 2048, ...options.inference },
   });
   const logger = pino({ level: process.env.CHAIBOX_TEST_LOG ?? "silent" });
-  const server = await startServer(config, { logger });
+  // The GPU probe (a node-llama-cpp child) is the hardware tests' business; here it would only add seconds.
+  const server = await startServer(config, { logger, probe: { gpuProbe: false } });
   return {
     ...server,
     baseURL: `${server.url}/v1`,

@@ -7,19 +7,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelPath } from "../helpers/models.js";
+import { cliArgs, repoRoot, runCli } from "../helpers/cli.js";
 
-const root = new URL("../..", import.meta.url).pathname;
-const cli = ["--import", "tsx", join(root, "src/cli/main.ts")];
-
-async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...cli, ...args], { cwd: root, env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const root = repoRoot;
+const cli = cliArgs;
+const run = runCli;
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -131,6 +131,8 @@ describe("runner with the tiny model", () => {
       trainContextSize: 4096,
       parallel: 2,
       threads: 1,
+      gpuLayers: 0,
+      gpu: false,
     });
     // The socket file is gone once the runner is connected.
     expect(await socketFiles()).toEqual([]);

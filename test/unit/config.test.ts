@@ -18,7 +18,7 @@ describe("configuration", () => {
     const config = await loadConfig({ env: { HOME: "/home/u" } });
     expect(config.port).toBe(8080);
     expect(config.host).toBe("0.0.0.0");
-    expect(config.inference.contextSize).toBe(4096);
+    expect(config.inference.contextSize).toBe("auto");
     expect(config.inference.keepAlive).toBe("5m");
     expect(config.inference.parallel).toBeGreaterThanOrEqual(1);
     expect(config.demoModel).toBe(false);

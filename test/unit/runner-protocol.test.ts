@@ -96,7 +96,7 @@ describe("runner protocol decoding", () => {
       },
       {
         type: "loaded",
-        info: { contextSize: 1024, sequenceContextSize: 512, trainContextSize: 2048, parallel: 2, threads: 1 },
+        info: { contextSize: 1024, sequenceContextSize: 512, trainContextSize: 2048, parallel: 2, threads: 1, gpuLayers: 0, gpu: false },
       },
       { type: "load_failed", error: { code: "model_load_failed", message: "bad file" } },
       { type: "event", id: "c1", event: { type: "tool_calls", calls: [{ id: "call_1", name: "f", arguments: "{}" }] } },

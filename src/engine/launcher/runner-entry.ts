@@ -11,10 +11,18 @@ import { fileURLToPath, pathToFileURL } from "node:url";
  * a file URL so it does not depend on the working directory; from a build it is `main.js` next to it.
  */
 export function runnerEntryArgs(moduleUrl: string = import.meta.url): string[] {
+  return runnerScriptArgs("main", moduleUrl);
+}
+
+/**
+ * The Node arguments that start another script of engine/runner/ (e.g. `insights`): the same resolution as
+ * {@link runnerEntryArgs}, for the short-lived children that also need node-llama-cpp's native side.
+ */
+export function runnerScriptArgs(name: string, moduleUrl: string = import.meta.url): string[] {
   if (moduleUrl.endsWith(".ts")) {
-    const entry = fileURLToPath(new URL("../runner/main.ts", moduleUrl));
+    const entry = fileURLToPath(new URL(`../runner/${name}.ts`, moduleUrl));
     const tsxLoader = pathToFileURL(createRequire(moduleUrl).resolve("tsx")).href;
     return ["--import", tsxLoader, entry];
   }
-  return [fileURLToPath(new URL("../runner/main.js", moduleUrl))];
+  return [fileURLToPath(new URL(`../runner/${name}.js`, moduleUrl))];
 }

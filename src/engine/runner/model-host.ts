@@ -98,9 +98,11 @@ export async function loadModelHost(options: LoadOptions, log: Logger): Promise<
       trainContextSize: model.trainContextSize,
       parallel: options.parallel,
       threads: options.threads,
+      gpuLayers: model.gpuLayers,
+      gpu: llama.gpu,
     };
     const chatWrapper = resolveChatWrapper(model);
-    const loaded = { info, gpu: llama.gpu, gpuLayers: model.gpuLayers, chatWrapper: chatWrapper.wrapperName };
+    const loaded = { info, chatWrapper: chatWrapper.wrapperName };
     log.info(loaded, "model loaded");
     return createHost(llama, model, context, chatWrapper, info);
   } catch (error) {

@@ -1,0 +1,65 @@
+/**
+ * How an installed model is loaded: fit sizes its GPU layers and context for the hardware as it is now, and
+ * the user's settings (a fixed context size or GPU layer count) go on top. A model that cannot fit gets an
+ * `insufficient_memory` error with the numbers before any runner starts, instead of a crash mid-load.
+ */
+import type { InferenceConfig } from "../config/schema.js";
+import type { LoadOptions } from "../engine/contract.js";
+import { ChaiboxError } from "../errors.js";
+import type { HardwareSnapshot } from "../hardware/snapshot.js";
+import { installedCandidate } from "./candidates.js";
+import type { GgufInsightsTable } from "./estimate.js";
+import { defaultFitPolicy, fitModels, type FitChoice, type FitPolicy } from "./fit.js";
+import type { StoredModel } from "./store.js";
+
+const MB = 1024 * 1024;
+
+/** The fit policy that `inference` settings describe. */
+export function policyFromConfig(inference: InferenceConfig): FitPolicy {
+  return {
+    ...defaultFitPolicy,
+    reserveRamBytes: inference.memoryReserve * MB,
+    reserveVramBytes: inference.vramReserve * MB,
+    parallel: inference.parallel,
+    ...(inference.contextSize !== "auto" && { contextSize: inference.contextSize }),
+    ...(inference.gpuLayers !== "auto" && { gpuLayers: inference.gpuLayers }),
+  };
+}
+
+export interface LoadPlanDeps {
+  /** The installed model by id; throws model_not_found. */
+  model: (id: string) => Promise<StoredModel>;
+  insights: (path: string, sha256: string) => Promise<GgufInsightsTable>;
+  /** The hardware now (memory figures fresh), or the simulated snapshot. */
+  hardware: () => Promise<HardwareSnapshot>;
+  inference: InferenceConfig;
+  /** Told the layout of each load. */
+  onPlan?: (modelId: string, choice: FitChoice) => void;
+}
+
+/** The scheduler's `resolveModel`: model id → runner settings sized by fit. */
+export function loadPlanner(deps: LoadPlanDeps): (modelId: string) => Promise<LoadOptions> {
+  return async (modelId) => {
+    const model = await deps.model(modelId);
+    const [insights, snapshot] = await Promise.all([deps.insights(model.path, model.sha256), deps.hardware()]);
+    const policy = policyFromConfig(deps.inference);
+    const result = fitModels([installedCandidate({ manifest: model, insights })], snapshot, policy);
+    const choice = result.choices[0];
+    if (!choice) {
+      const why = result.skipped[0]?.reason ?? result.message ?? "it does not fit";
+      throw new ChaiboxError("insufficient_memory", `Model '${modelId}' cannot be loaded on this box: ${why}.`, {
+        model: modelId,
+        availableRamBytes: result.budget.ramBytes,
+        availableVramBytes: result.budget.vramBytes,
+      });
+    }
+    deps.onPlan?.(modelId, choice);
+    return {
+      modelPath: model.path,
+      contextSize: choice.contextSize,
+      parallel: policy.parallel,
+      threads: deps.inference.threads,
+      gpuLayers: choice.gpuLayers,
+    };
+  };
+}
