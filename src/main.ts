@@ -120,6 +120,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       pulls,
       store,
       unloadModel: (id) => scheduler.unload(id),
+      loadedModels: () => scheduler.loaded(),
       server: { pid: process.pid, dataDir: paths.dataDir, version },
       hardware,
     },

@@ -19,6 +19,8 @@ export interface TestServerOptions {
   models?: Record<string, TestPreset>;
   inference?: Record<string, unknown>;
   bodyLimit?: number;
+  /** A hardware snapshot file to act as if on (`serve --hardware`). Default: this machine, without the GPU probe. */
+  hardwareFile?: string;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -36,7 +38,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const logger = pino({ level: process.env.CHAIBOX_TEST_LOG ?? "silent" });
   // The GPU probe (a node-llama-cpp child) is the hardware tests' business; here it would only add seconds.
-  const server = await startServer(config, { logger, probe: { gpuProbe: false } });
+  const server = await startServer(config, {
+    logger,
+    probe: { gpuProbe: false },
+    ...(options.hardwareFile !== undefined && { hardwareFile: options.hardwareFile }),
+  });
   return {
     ...server,
     baseURL: `${server.url}/v1`,

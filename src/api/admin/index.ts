@@ -4,6 +4,7 @@
  * covers every route registered inside this plugin, and each sub-plugin puts its routes under `/admin`.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import type { HardwareSnapshot } from "../../hardware/snapshot.js";
 import { hardwareRoutes } from "./hardware.js";
 import { loopbackOnly } from "./loopback.js";
@@ -23,6 +24,8 @@ export interface AdminOptions {
   store: AdminModelStore;
   /** Stops a model's runner once idle (the scheduler's `unload`). */
   unloadModel: (id: string) => Promise<void>;
+  /** The models whose runners are up (the scheduler's `loaded`). */
+  loadedModels: () => LoadedModelStatus[];
   server: ServerIdentity;
   /** The current hardware snapshot, for `GET /admin/hardware`. Default: that route is not served. */
   hardware?: () => Promise<HardwareSnapshot>;
@@ -32,7 +35,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminOptions> = async (app, 
   app.addHook("onRequest", loopbackOnly);
   app.get("/admin/server", async () => options.server);
   await app.register(pullRoutes, { prefix: "/admin", pulls: options.pulls });
-  await app.register(adminModelRoutes, { prefix: "/admin", store: options.store, unloadModel: options.unloadModel });
+  await app.register(adminModelRoutes, {
+    prefix: "/admin",
+    store: options.store,
+    unloadModel: options.unloadModel,
+    loadedModels: options.loadedModels,
+  });
   // hardwareRoutes declares its full path (/admin/hardware) itself.
   if (options.hardware) await app.register(hardwareRoutes, { hardware: options.hardware });
 };

@@ -1,12 +1,17 @@
 /**
+ * `GET /admin/models`: every installed model with, when it is loaded, how its runner is set up (context,
+ * GPU layers, parallel requests: what fit chose) and how busy it is.
  * `DELETE /admin/models/{id}`: unloads the model (waiting for its requests to finish), then deletes it from
  * the store, so the disk space really comes back: a runner that still mapped the file would keep it.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
+import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
+import type { StoredModel } from "../../models/store.js";
 
 /** What the model routes use of the store. */
 export interface AdminModelStore {
+  list(): Promise<StoredModel[]>;
   /** Throws `model_not_found` for an unknown id. */
   require(id: string): Promise<unknown>;
   /** Throws `model_not_found` for an unknown id. */
@@ -17,9 +22,36 @@ export interface AdminModelRoutesOptions {
   store: AdminModelStore;
   /** Stops the model's runner once it is idle; resolves at once when it is not loaded. */
   unloadModel: (id: string) => Promise<void>;
+  /** The models whose runners are up. */
+  loadedModels: () => LoadedModelStatus[];
 }
 
-export const adminModelRoutes: FastifyPluginAsyncTypebox<AdminModelRoutesOptions> = async (app, { store, unloadModel }) => {
+function loadedView(status: LoadedModelStatus) {
+  const { info } = status;
+  return {
+    pid: status.pid ?? null,
+    contextSize: info.sequenceContextSize,
+    parallel: info.parallel,
+    threads: info.threads,
+    gpuLayers: info.gpuLayers,
+    gpu: info.gpu,
+    active: status.active,
+    queued: status.queued,
+    loadedAt: new Date(status.loadedAt).toISOString(),
+    expiresAt: status.expiresAt === null ? null : new Date(status.expiresAt).toISOString(),
+  };
+}
+
+export const adminModelRoutes: FastifyPluginAsyncTypebox<AdminModelRoutesOptions> = async (app, { store, unloadModel, loadedModels }) => {
+  app.get("/models", async () => {
+    const loaded = new Map(loadedModels().map((status) => [status.modelId, status]));
+    const models = (await store.list()).map(({ path: _path, dir: _dir, ...manifest }) => {
+      const status = loaded.get(manifest.id);
+      return { ...manifest, object: "model" as const, loaded: status ? loadedView(status) : null };
+    });
+    return { object: "list" as const, data: models };
+  });
+
   app.delete("/models/:id", { schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }) } }, async (request) => {
     const { id } = request.params;
     await store.require(id);
