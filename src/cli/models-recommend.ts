@@ -30,7 +30,7 @@ export const recommendAction: ModelsAction = {
       const insights = await probe.measure(model.path, model.sha256).catch(() => undefined);
       installed.push({ manifest: model, ...(insights && { insights }) });
     }
-    const result = fitModels(buildCandidates(catalog, installed), snapshot, policyFromConfig(config.inference));
+    const result = fitModels(buildCandidates(catalog, installed), snapshot, policyFromConfig(config.inference, snapshot));
     print({ hardware: snapshot, ...result }, [...describeHardware(snapshot), "", ...report(result)].join("\n"));
   },
 };

@@ -24,11 +24,9 @@ export const InferenceSchema = Type.Object(
       description:
         "context tokens available to each request (each parallel sequence gets this many): auto = the largest that fits, up to 4096",
     }),
-    parallel: Type.Integer({
-      minimum: 1,
-      maximum: 64,
-      default: Math.min(4, cores),
-      description: "requests one model serves at the same time (default: the cores, at most 4)",
+    parallel: Type.Union([Type.Literal("auto"), Type.Integer({ minimum: 1, maximum: 64 })], {
+      default: "auto",
+      description: "requests one model serves at the same time, each with its own context: auto = the CPU cores, at most 4",
     }),
     threads: Type.Integer({
       minimum: 1,

@@ -46,11 +46,15 @@ export function installedCandidate(model: InstalledModel & { insights: GgufInsig
   };
 }
 
-/** Every catalog entry plus every installed model that is not from the catalog. */
+/**
+ * Every catalog entry plus every installed model that is not from the catalog. Generated models (the demo
+ * model's random weights) are never recommended.
+ */
 export function buildCandidates(catalog: Catalog, installed: InstalledModel[]): FitCandidate[] {
   const fromCatalog = new Map<string, { id: string; estimator: FileEstimator }>();
   const candidates: FitCandidate[] = [];
   for (const model of installed) {
+    if (model.manifest.source.type === "generated") continue;
     const origin = catalogOrigin(model.manifest, catalog);
     if (origin && model.insights) {
       fromCatalog.set(`${origin.entry.id}:${origin.quant}`, { id: model.manifest.id, estimator: insightsEstimator(model.insights) });

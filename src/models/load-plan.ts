@@ -14,13 +14,18 @@ import type { StoredModel } from "./store.js";
 
 const MB = 1024 * 1024;
 
-/** The fit policy that `inference` settings describe. */
-export function policyFromConfig(inference: InferenceConfig): FitPolicy {
+/** `inference.parallel: auto`: a sequence per CPU core, at most 4 (more rarely helps a home box). */
+export function autoParallel(snapshot: HardwareSnapshot): number {
+  return Math.max(1, Math.min(4, snapshot.cpu.physicalCores));
+}
+
+/** The fit policy that `inference` settings describe on this hardware. */
+export function policyFromConfig(inference: InferenceConfig, snapshot: HardwareSnapshot): FitPolicy {
   return {
     ...defaultFitPolicy,
     reserveRamBytes: inference.memoryReserve * MB,
     reserveVramBytes: inference.vramReserve * MB,
-    parallel: inference.parallel,
+    parallel: inference.parallel === "auto" ? autoParallel(snapshot) : inference.parallel,
     ...(inference.contextSize !== "auto" && { contextSize: inference.contextSize }),
     ...(inference.gpuLayers !== "auto" && { gpuLayers: inference.gpuLayers }),
   };
@@ -42,7 +47,7 @@ export function loadPlanner(deps: LoadPlanDeps): (modelId: string) => Promise<Lo
   return async (modelId) => {
     const model = await deps.model(modelId);
     const [insights, snapshot] = await Promise.all([deps.insights(model.path, model.sha256), deps.hardware()]);
-    const policy = policyFromConfig(deps.inference);
+    const policy = policyFromConfig(deps.inference, snapshot);
     const result = fitModels([installedCandidate({ manifest: model, insights })], snapshot, policy);
     const choice = result.choices[0];
     if (!choice) {

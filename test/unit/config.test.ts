@@ -20,7 +20,7 @@ describe("configuration", () => {
     expect(config.host).toBe("0.0.0.0");
     expect(config.inference.contextSize).toBe("auto");
     expect(config.inference.keepAlive).toBe("5m");
-    expect(config.inference.parallel).toBeGreaterThanOrEqual(1);
+    expect(config.inference.parallel).toBe("auto");
     expect(config.demoModel).toBe(false);
     expect(config.dataDir).toMatch(/chaibox$/);
   });

@@ -11,9 +11,10 @@ import type { HardwareSnapshot } from "../../src/hardware/snapshot.js";
 import { buildCandidates } from "../../src/models/candidates.js";
 import { loadCatalog, type Catalog } from "../../src/models/catalog.js";
 import { defaultFitPolicy, fitModels, type FitPolicy, type FitResult } from "../../src/models/fit.js";
+import { autoParallel } from "../../src/models/load-plan.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/hardware/", import.meta.url));
-const policyFor = (snapshot: HardwareSnapshot): FitPolicy => ({ ...defaultFitPolicy, parallel: Math.min(4, snapshot.cpu.physicalCores) });
+const policyFor = (snapshot: HardwareSnapshot): FitPolicy => ({ ...defaultFitPolicy, parallel: autoParallel(snapshot) });
 
 /** Per fixture: the top chat choices in order (catalog id:quant), and how the best one runs. */
 const expected: Record<string, { top: string[]; where: "gpu" | "cpu" | "split" }> = {
