@@ -95,14 +95,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   if (config.demoModel) await ensureDemoModel(store, paths, logger.child({ module: "demo" }));
 
   const hardware = await hardwareSource(options, paths, logger.child({ module: "hardware" }));
-  const planLog = logger.child({ module: "fit" });
   const insights = new InsightsProbe(paths.cacheDir);
   const resolveModel = loadPlanner({
     model: (id) => store.require(id),
     insights: (path, sha256) => insights.measure(path, sha256),
     hardware,
     inference: config.inference,
-    onPlan: (modelId, choice) => planLog.info({ model: modelId, gpuLayers: choice.gpuLayers, contextSize: choice.contextSize }, `loading ${modelId}: ${choice.reason}`),
   });
 
   const launcher = new ChildProcessLauncher({ runtimeDir: paths.runtimeDir, logger: logger.child({ module: "runner" }) });

@@ -108,6 +108,8 @@ export interface LoadOptions {
   threads: number;
   /** Layers to offload to a GPU; 0 = CPU only. Default "auto" lets node-llama-cpp choose. */
   gpuLayers: number | "auto";
+  /** Why these settings, in a line for the log (fit's reason). */
+  summary?: string;
 }
 
 /** The API process's view of inference: dialects call this and nothing else. */

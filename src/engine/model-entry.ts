@@ -24,7 +24,8 @@ export interface Waiter {
 /** Everything the scheduler tracks for one model; it exists while the model has a runner or demand. */
 export interface ModelEntry {
   readonly modelId: string;
-  readonly options: LoadOptions;
+  /** The settings of the next (or current) load; renewed right before each load. */
+  options: LoadOptions;
   runner: Runner | undefined;
   /** Waiting for the load mutex, for room, or launching. */
   loading: boolean;

@@ -159,14 +159,18 @@ export class Scheduler implements InferenceService {
   private async acquire(modelId: string, signal: AbortSignal): Promise<Lease> {
     if (this.shuttingDown) throw shuttingDownError();
     signal.throwIfAborted();
-    const options = await this.resolveModel(modelId);
-    if (this.shuttingDown) throw shuttingDownError();
-    signal.throwIfAborted();
-
     let entry = this.models.get(modelId);
     if (!entry) {
-      entry = newEntry(modelId, options);
-      this.models.set(modelId, entry);
+      // Only a model without a runner is resolved here (failing fast when unknown or too big): a loaded model
+      // keeps the settings it was loaded with, and the memory it holds itself must not count against it.
+      const options = await this.resolveModel(modelId);
+      if (this.shuttingDown) throw shuttingDownError();
+      signal.throwIfAborted();
+      entry = this.models.get(modelId);
+      if (!entry) {
+        entry = newEntry(modelId, options);
+        this.models.set(modelId, entry);
+      }
     }
     const capacity = capacityOf(entry);
     if (entry.runner && entry.queue.length === 0 && entry.active < capacity) return this.grant(entry);
@@ -262,7 +266,9 @@ export class Scheduler implements InferenceService {
   private async load(entry: ModelEntry): Promise<void> {
     try {
       if (!(await this.makeRoom(entry))) return;
-      this.log.info({ modelId: entry.modelId }, "loading model");
+      // Resolved again now that room is made: the settings are sized for the memory free at this moment.
+      entry.options = await this.resolveModel(entry.modelId);
+      this.log.info({ modelId: entry.modelId, ...(entry.options.summary !== undefined && { plan: entry.options.summary }) }, "loading model");
       const startedAt = this.clock.now();
       const handle = await this.launcher.launch(entry.modelId, entry.options);
       const runner: Runner = { handle, loadedAt: this.clock.now(), expectedExit: false };

@@ -115,6 +115,13 @@ const DEFAULT_RAM_BANDWIDTH = { x64: 25e9, arm64: 12e9 } as Record<string, numbe
 const DEFAULT_DISCRETE_GPU_BANDWIDTH = 300e9;
 /** Share of the nominal bandwidth generation reaches (memory-bound reads of every weight per token). */
 const BANDWIDTH_EFFICIENCY = 0.55;
+/**
+ * Time each token costs whatever the model's size: kernel launches and synchronisation on a GPU (measured
+ * with Vulkan on an H200: 0.5B and 1B models ran at 376–446 tok/s where bandwidth alone predicts thousands),
+ * sampling and bookkeeping on the CPU (~0.5 ms per token in node-llama-cpp).
+ */
+const GPU_TOKEN_OVERHEAD_SECONDS = 0.002;
+const CPU_TOKEN_OVERHEAD_SECONDS = 0.0005;
 
 /** The memory fit may use on this snapshot under this policy. */
 export function fitBudget(snapshot: HardwareSnapshot, policy: FitPolicy): FitBudget {
@@ -155,9 +162,10 @@ export function estimateSpeed(snapshot: HardwareSnapshot, budget: FitBudget, est
   const gpuBandwidth = budget.gpu?.bandwidthBytesPerSecond ?? (budget.unified ? ramBandwidth : DEFAULT_DISCRETE_GPU_BANDWIDTH);
   const share = Math.min(1, gpuLayers / estimator.totalLayers);
   const seconds =
+    (share > 0 ? GPU_TOKEN_OVERHEAD_SECONDS : CPU_TOKEN_OVERHEAD_SECONDS) +
     (estimator.weightBytes * (1 - share)) / (ramBandwidth * BANDWIDTH_EFFICIENCY) +
     (estimator.weightBytes * share) / (gpuBandwidth * BANDWIDTH_EFFICIENCY);
-  return seconds > 0 ? 1 / seconds : 0;
+  return 1 / seconds;
 }
 
 interface Option {

@@ -9,7 +9,7 @@ import { ChaiboxError } from "../errors.js";
 import type { HardwareSnapshot } from "../hardware/snapshot.js";
 import { installedCandidate } from "./candidates.js";
 import type { GgufInsightsTable } from "./estimate.js";
-import { defaultFitPolicy, fitModels, type FitChoice, type FitPolicy } from "./fit.js";
+import { defaultFitPolicy, fitModels, type FitPolicy } from "./fit.js";
 import type { StoredModel } from "./store.js";
 
 const MB = 1024 * 1024;
@@ -38,8 +38,6 @@ export interface LoadPlanDeps {
   /** The hardware now (memory figures fresh), or the simulated snapshot. */
   hardware: () => Promise<HardwareSnapshot>;
   inference: InferenceConfig;
-  /** Told the layout of each load. */
-  onPlan?: (modelId: string, choice: FitChoice) => void;
 }
 
 /** The scheduler's `resolveModel`: model id → runner settings sized by fit. */
@@ -58,13 +56,13 @@ export function loadPlanner(deps: LoadPlanDeps): (modelId: string) => Promise<Lo
         availableVramBytes: result.budget.vramBytes,
       });
     }
-    deps.onPlan?.(modelId, choice);
     return {
       modelPath: model.path,
       contextSize: choice.contextSize,
       parallel: policy.parallel,
       threads: deps.inference.threads,
       gpuLayers: choice.gpuLayers,
+      summary: choice.reason,
     };
   };
 }

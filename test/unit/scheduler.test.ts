@@ -124,6 +124,20 @@ describe("Scheduler admission and queueing", () => {
     expect(first.value).toMatchObject({ type: "text" });
   });
 
+  it("sizes a model when it is admitted and again right before each load, never while it is loaded", async () => {
+    const { scheduler, launcher, start, resolved } = setup();
+    await start("m");
+    // Admission, then the load itself (after room was made).
+    expect(resolved).toEqual(["m", "m"]);
+    await start("m");
+    await start("m");
+    expect(resolved).toEqual(["m", "m"]);
+    await scheduler.unload("m");
+    await start("m");
+    expect(resolved).toEqual(["m", "m", "m", "m"]);
+    expect(launcher.launches).toHaveLength(2);
+  });
+
   it("releases the slot once `done` has been handed over, even if the consumer stops pulling", async () => {
     const { scheduler } = setup();
     const iterator = scheduler.chat("m", request("hi"), new AbortController().signal)[Symbol.asyncIterator]();

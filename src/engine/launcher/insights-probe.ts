@@ -17,15 +17,21 @@ const TIMEOUT_MS = 120_000;
 
 export class InsightsProbe {
   private readonly inFlight = new Map<string, Promise<GgufInsightsTable>>();
+  /** Tables already read: every model load asks again. */
+  private readonly known = new Map<string, GgufInsightsTable>();
 
   /** @param cacheDir where `insights/<sha256>.json` files are kept. */
   constructor(private readonly cacheDir: string) {}
 
   /** The table for a model file whose SHA-256 is `sha256`, from the cache or measured now. */
   measure(path: string, sha256: string): Promise<GgufInsightsTable> {
+    const known = this.known.get(sha256);
+    if (known) return Promise.resolve(known);
     let pending = this.inFlight.get(sha256);
     if (!pending) {
-      pending = this.cachedOrMeasured(path, sha256).finally(() => this.inFlight.delete(sha256));
+      pending = this.cachedOrMeasured(path, sha256)
+        .then((table) => (this.known.set(sha256, table), table))
+        .finally(() => this.inFlight.delete(sha256));
       this.inFlight.set(sha256, pending);
     }
     return pending;
