@@ -11,7 +11,7 @@ import { PullManager, type PullManagerOptions, type PullStatus } from "../../src
 import { resolvePullSource } from "../../src/models/pull/source.js";
 import { ModelStore } from "../../src/models/store.js";
 import { sha256Of, startFileServer, type FileServer } from "../helpers/file-server.js";
-import { testModelPath } from "../helpers/models.js";
+import { ensureTestModels, testModelPath } from "../helpers/models.js";
 
 /** `expect.stringMatching`, typed so that it can sit in an object literal. */
 const matching = (pattern: RegExp): unknown => expect.stringMatching(pattern);
@@ -77,6 +77,8 @@ async function whenReceived(pulls: PullManager, id: string, bytes: number): Prom
 }
 
 beforeAll(async () => {
+  // A second, different file for "the file changed on the server" (the global setup makes only Q8_0 ones).
+  await ensureTestModels([{ preset: "tiny", quant: "f16" }]);
   tiny = await readFile(testModelPath("tiny"));
   demo = await readFile(testModelPath("demo"));
   server = await startFileServer();
