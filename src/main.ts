@@ -13,6 +13,7 @@ import { ChildProcessLauncher } from "./engine/runner-handle.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { makeTestModel } from "./gguf/presets.js";
 import { describeHardware } from "./hardware/describe.js";
+import { fallbackSnapshot } from "./hardware/fallback.js";
 import { loadHardwareSnapshot } from "./hardware/load.js";
 import { probeHardware } from "./hardware/probe.js";
 import type { HardwareSnapshot } from "./hardware/snapshot.js";
@@ -66,14 +67,19 @@ async function hardwareSource(options: StartOptions, paths: Paths, logger: Logge
     for (const line of describeHardware(snapshot)) logger.info(line);
     return () => Promise.resolve(snapshot);
   }
-  const probe = () => probeHardware({ modelsDir: paths.modelsDir, ...options.probe });
+  const probe = () =>
+    probeHardware({ modelsDir: paths.modelsDir, ...options.probe }).catch((error: unknown) => ({
+      snapshot: fallbackSnapshot(paths.modelsDir),
+      warnings: [`cannot read the hardware (${(error as Error).message}); sizing models for the CPU and the memory free now`],
+    }));
   // Logged once, in the background: the GPU probe takes a few seconds and must not delay listening.
   probe().then(
     ({ snapshot, warnings }) => {
       for (const line of describeHardware(snapshot)) logger.info(line);
       for (const warning of warnings) logger.warn(warning);
     },
-    (error: unknown) => logger.warn({ err: error }, "cannot read the hardware; models load with default settings"),
+    // probe() never rejects: a failure comes back as the fallback snapshot and a warning.
+    () => undefined,
   );
   return async () => (await probe()).snapshot;
 }

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { hardwareRoutes } from "../../src/api/admin/hardware.js";
 import { simdFlags, coreCounts, cpuModelName } from "../../src/hardware/cpu-features.js";
 import { describeHardware } from "../../src/hardware/describe.js";
+import { fallbackSnapshot } from "../../src/hardware/fallback.js";
 import { snapshotFromSystemInformation, type SystemInformationData } from "../../src/hardware/from-systeminformation.js";
 import { isComputeGpu, isUnifiedMemoryGpu, normalizeVendor, sameGpuName } from "../../src/hardware/gpu-classify.js";
 import { parseGpuProbeOutput, GPU_PROBE_MARKER, type GpuProbeReport } from "../../src/hardware/gpu-report.js";
@@ -340,5 +341,15 @@ describe("probeHardware and GET /admin/hardware", () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual(snapshot);
     await app.close();
+  });
+});
+
+describe("fallback snapshot", () => {
+  it("is a valid CPU-only snapshot of this machine from Node's own figures", () => {
+    const snapshot = fallbackSnapshot("/var/lib/chaibox/models");
+    expect([...Value.Errors(HardwareSnapshotSchema, snapshot)]).toEqual([]);
+    expect(snapshot).toMatchObject({ gpus: [], backends: [], disk: { path: "/var/lib/chaibox/models" } });
+    expect(snapshot.memory.availableBytes).toBeGreaterThan(0);
+    expect(snapshot.memory.availableBytes).toBeLessThanOrEqual(snapshot.memory.totalBytes);
   });
 });
