@@ -23,6 +23,7 @@ import { ModelStore } from "./models/store.js";
 import { pullOptionsFromConfig } from "./models/pull/from-config.js";
 import { PullManager } from "./models/pull/pull-manager.js";
 import { loopbackUrl, removeServerFile, writeServerFile } from "./config/server-file.js";
+import { openStateDatabase, stateDatabasePath, type StateDatabase } from "./state/db.js";
 import { version } from "./version.js";
 
 export const DEMO_MODEL_ID = "chaibox-demo";
@@ -36,6 +37,8 @@ export interface RunningServer {
   store: ModelStore;
   /** Model downloads (`/admin/models/pulls`). */
   pulls: PullManager;
+  /** The SQLite state (`<dataDir>/state.db`); closed by `close()`. */
+  db: StateDatabase;
   paths: Paths;
   /** Drains in-flight requests (up to the deadline), stops every runner, closes the server. */
   close(deadlineMs?: number): Promise<void>;
@@ -98,6 +101,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const paths = resolvePaths(config.dataDir);
   await mkdir(paths.runtimeDir, { recursive: true, mode: 0o700 });
   const store = await ModelStore.open(paths.dataDir);
+  const db = openStateDatabase(stateDatabasePath(paths.dataDir));
   if (config.demoModel) await ensureDemoModel(store, paths, logger.child({ module: "demo" }));
 
   const hardware = await hardwareSource(options, paths, logger.child({ module: "hardware" }));
@@ -146,6 +150,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     scheduler,
     store,
     pulls,
+    db,
     paths,
     async close(deadlineMs = 10_000) {
       // Partials stay on disk: the next pull of the same file resumes them.
@@ -153,6 +158,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await removeServerFile(paths.dataDir);
       await scheduler.stop(deadlineMs);
       await app.close();
+      db.close();
       // Only when empty: the runners' sockets are gone by now, and a directory systemd manages stays intact.
       await rmdir(paths.runtimeDir).catch(() => undefined);
     },

@@ -1,0 +1,50 @@
+/**
+ * chaibox's SQLite state (`<dataDir>/state.db`, better-sqlite3): one database, opened once by the
+ * composition root and handed to the modules that keep state. Each module owns its tables and brings its
+ * own migrations, applied in order and recorded by name, so modules never have to coordinate on a global
+ * schema version. WAL mode: a reader never blocks the writer, and a crash loses at most the transaction in
+ * flight.
+ */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+export type StateDatabase = Database.Database;
+
+/** One schema step of a module: applied once, inside a transaction, in the order given. */
+export interface Migration {
+  /** Unique across chaibox, prefixed by the owning module: `responses-1-create`. */
+  name: string;
+  sql: string;
+}
+
+/** `<dataDir>/state.db`. */
+export function stateDatabasePath(dataDir: string): string {
+  return join(dataDir, "state.db");
+}
+
+/** Opens (creating) the database at `path`; `:memory:` gives a private in-memory one for tests. */
+export function openStateDatabase(path: string): StateDatabase {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  // NORMAL under WAL: durable across an application crash; only a power cut may lose the last commits.
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  db.exec("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)");
+  return db;
+}
+
+/** Applies the migrations of one module that have not run yet, each in its own transaction. */
+export function migrate(db: StateDatabase, migrations: readonly Migration[]): void {
+  const applied = db.prepare<[string], { name: string }>("SELECT name FROM migrations WHERE name = ?");
+  const record = db.prepare<[string, string]>("INSERT INTO migrations (name, applied_at) VALUES (?, ?)");
+  for (const migration of migrations) {
+    if (applied.get(migration.name)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.name, new Date().toISOString());
+    })();
+  }
+}
