@@ -2,6 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { collectChat, primeChat } from "../../engine/collect.js";
 import type { InferenceService } from "../../engine/contract.js";
+import { AUTO_MODEL, chooseModel } from "../chai/auto-model.js";
+import type { ChaiModelDirectory } from "../chai/model-schema.js";
 import { normalizeError, openAiError } from "../errors.js";
 import { abortOnDisconnect, StreamWriter } from "../streaming.js";
 import { ChatCompletionBody } from "./chat-schema.js";
@@ -9,15 +11,18 @@ import { chunkObject, completionId, completionObject, toChatRequest, toolCallsDe
 
 export interface ChatCompletionsOptions {
   inference: InferenceService;
+  /** The described models, for `model: "auto"`; without them "auto" is an unknown model like any other. */
+  models?: ChaiModelDirectory;
 }
 
-export const chatCompletionsRoutes: FastifyPluginAsyncTypebox<ChatCompletionsOptions> = async (app, { inference }) => {
+export const chatCompletionsRoutes: FastifyPluginAsyncTypebox<ChatCompletionsOptions> = async (app, { inference, models }) => {
   app.post("/v1/chat/completions", { schema: { body: ChatCompletionBody } }, async (request, reply) => {
     const body = request.body;
     const chat = toChatRequest(body);
     const signal = abortOnDisconnect(request, reply);
-    const events = await primeChat(inference.chat(body.model, chat, signal));
-    const meta: CompletionMeta = { id: completionId(), created: Math.floor(Date.now() / 1000), model: body.model };
+    const model = body.model === AUTO_MODEL && models ? await chooseModel(models, chat, body.stream === true) : body.model;
+    const events = await primeChat(inference.chat(model, chat, signal));
+    const meta: CompletionMeta = { id: completionId(), created: Math.floor(Date.now() / 1000), model };
 
     if (!body.stream) return completionObject(meta, await collectChat(events));
 
