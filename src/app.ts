@@ -11,6 +11,7 @@ import { chatCompletionsRoutes } from "./api/openai/chat-completions.js";
 import { modelsRoutes, type ModelDirectory } from "./api/openai/models.js";
 import { healthRoutes } from "./api/health.js";
 import { adminRoutes, type AdminOptions } from "./api/admin/index.js";
+import { openApiCollector, openApiRoute } from "./api/openapi.js";
 
 export interface AppDeps {
   inference: InferenceService;
@@ -49,9 +50,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.status(404).send({ error: { message, type: "invalid_request_error", param: null, code: "unknown_route" } });
   });
 
+  await openApiCollector(app, deps.version);
   await app.register(healthRoutes, { version: deps.version, loadedModels: deps.loadedModels });
   await app.register(modelsRoutes, { models: deps.models });
   await app.register(chatCompletionsRoutes, { inference: deps.inference });
   if (deps.admin) await app.register(adminRoutes, deps.admin);
+  openApiRoute(app);
   return app;
 }
