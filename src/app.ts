@@ -8,19 +8,29 @@ import type { FastifyBaseLogger } from "fastify";
 import type { InferenceService } from "./engine/contract.js";
 import { normalizeError, openAiError } from "./api/errors.js";
 import { chatCompletionsRoutes } from "./api/openai/chat-completions.js";
-import { modelsRoutes, type ModelDirectory } from "./api/openai/models.js";
+import { embeddingsRoutes } from "./api/openai/embeddings.js";
+import { responsesRoutes, type ResponseRecords } from "./api/openai/responses.js";
+import { modelsRoutes } from "./api/openai/models.js";
+import type { ChaiModelDirectory } from "./api/chai/model-schema.js";
+import { wellKnownRoutes, type WellKnownOptions } from "./api/chai/well-known.js";
 import { healthRoutes } from "./api/health.js";
 import { adminRoutes, type AdminOptions } from "./api/admin/index.js";
 import { openApiCollector, openApiRoute } from "./api/openapi.js";
+import { selectRoutes } from "./api/chai/select.js";
 
 export interface AppDeps {
   inference: InferenceService;
-  models: ModelDirectory;
+  /** The installed models with their `chai` descriptions (`/v1/models`). */
+  models: ChaiModelDirectory;
+  /** The box `/.well-known/chai` describes; default: the discovery document is not served. */
+  discovery?: Pick<WellKnownOptions, "box" | "authRequired">;
   /** Names of the models whose runners are up, for /health. */
   loadedModels: () => string[];
   version: string;
   /** Largest accepted request body in bytes. Default 8 MiB. */
   bodyLimit?: number;
+  /** Storage of the Responses API (`/v1/responses`); default: the Responses API is not served. */
+  responses?: ResponseRecords;
   /** The `/admin` API (downloads, model removal); default: not served. */
   admin?: AdminOptions;
   /** A pino logger; default: logging off (tests). */
@@ -53,7 +63,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await openApiCollector(app, deps.version);
   await app.register(healthRoutes, { version: deps.version, loadedModels: deps.loadedModels });
   await app.register(modelsRoutes, { models: deps.models });
-  await app.register(chatCompletionsRoutes, { inference: deps.inference });
+  if (deps.discovery) await app.register(wellKnownRoutes, { server: { name: "chaibox", version: deps.version }, ...deps.discovery });
+  await app.register(chatCompletionsRoutes, { inference: deps.inference, models: deps.models });
+  await app.register(embeddingsRoutes, { inference: deps.inference });
+  if (deps.responses) await app.register(responsesRoutes, { inference: deps.inference, records: deps.responses, models: deps.models });
+  await app.register(selectRoutes, { models: deps.models });
   if (deps.admin) await app.register(adminRoutes, deps.admin);
   openApiRoute(app);
   return app;

@@ -10,6 +10,8 @@ export const errorCodes = {
   /** A parameter chaibox understands but does not serve (e.g. `n > 1`). */
   unsupported_parameter: { status: 400 },
   model_not_found: { status: 404 },
+  /** The model is of the other kind: a chat request to an embedding model, or an embedding request to a chat model. */
+  wrong_model_kind: { status: 400 },
   /** The prompt (plus the requested output) does not fit the model's context. */
   context_length_exceeded: { status: 400 },
   /** The model's wait queue is full; `details.retryAfterSeconds` says when to retry. */
@@ -43,6 +45,10 @@ export const errorCodes = {
   pull_in_progress: { status: 409 },
   /** The pull was cancelled before it completed; its partial file is deleted. */
   pull_cancelled: { status: 409 },
+  /** No stored response with this id (`GET`/`DELETE /v1/responses/{id}`): never stored, deleted or expired. */
+  response_not_found: { status: 404 },
+  /** `previous_response_id` names no stored response: unknown, created with `store: false`, deleted or expired. */
+  previous_response_not_found: { status: 404 },
   /** The caller may not use this route (e.g. /admin from a non-loopback address). */
   forbidden: { status: 403 },
   internal_error: { status: 500 },

@@ -3,6 +3,7 @@
  * adapters together; everything below it takes its I/O as parameters.
  */
 import { mkdir, rmdir } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import type { FastifyInstance } from "fastify";
@@ -18,12 +19,19 @@ import { loadHardwareSnapshot } from "./hardware/load.js";
 import { probeHardware } from "./hardware/probe.js";
 import type { HardwareSnapshot } from "./hardware/snapshot.js";
 import { InsightsProbe } from "./engine/launcher/insights-probe.js";
-import { loadPlanner } from "./models/load-plan.js";
+import { loadPlanner, modelPlanner, type LoadPlanDeps } from "./models/load-plan.js";
+import { BackgroundBenchmarks } from "./models/background-bench.js";
+import { defaultCatalogPath, loadCatalog } from "./models/catalog.js";
+import { withLiveSpeed, modelIsReady } from "./models/live-speed.js";
+import { ModelInfoDirectory } from "./models/model-info.js";
+import { boxId } from "./state/box-identity.js";
+import { PerformanceStore } from "./state/performance-store.js";
 import { ModelStore } from "./models/store.js";
 import { pullOptionsFromConfig } from "./models/pull/from-config.js";
 import { PullManager } from "./models/pull/pull-manager.js";
 import { loopbackUrl, removeServerFile, writeServerFile } from "./config/server-file.js";
 import { openStateDatabase, stateDatabasePath, type StateDatabase } from "./state/db.js";
+import { ResponsesStore } from "./state/responses-store.js";
 import { version } from "./version.js";
 
 export const DEMO_MODEL_ID = "chaibox-demo";
@@ -57,6 +65,48 @@ async function ensureDemoModel(store: ModelStore, paths: Paths, logger: Logger):
     `installed the demo model '${DEMO_MODEL_ID}': its weights are random, so it answers with word salad. ` +
       "Install a real model from the catalog (chaibox models pull) or add a GGUF file (chaibox models add).",
   );
+}
+
+/**
+ * Chai's model descriptions and speed figures: the `/v1/models` directory, the inference service with live
+ * timing (what the dialects get), and the background benchmarks, all over one performance store.
+ */
+function chaiModels(config: Config, deps: { store: ModelStore; scheduler: Scheduler; db: StateDatabase; plan: LoadPlanDeps; logger: Logger }) {
+  const { store, scheduler, plan, logger } = deps;
+  const speeds = new PerformanceStore(deps.db);
+  const catalogFile = config.models.catalogFile === "" ? defaultCatalogPath : config.models.catalogFile;
+  let catalog: ReturnType<typeof loadCatalog> | undefined;
+  const directory = new ModelInfoDirectory({
+    models: () => store.list(),
+    insights: plan.insights,
+    plan: modelPlanner(plan),
+    loaded: () => scheduler.loaded(),
+    speed: (sha256) => speeds.get(sha256),
+    // Read once: the catalog only names each catalog model's family here.
+    catalog: () => (catalog ??= loadCatalog(catalogFile)).catch(() => undefined),
+    warn: (object, message) => logger.warn(object, message),
+  });
+  const benchmarks = new BackgroundBenchmarks({
+    engine: scheduler,
+    maxLoadedModels: config.inference.maxLoadedModels,
+    models: () => store.list(),
+    traits: async (model) => (await plan.insights(model.path, model.sha256)).traits,
+    measured: (model) => speeds.get(model.sha256).measured !== undefined,
+    save: (model, result) => void speeds.saveMeasured(model.sha256, model.id, result),
+    quietMs: durationMs(config.models.benchmarkWhenIdle),
+    logger: logger.child({ module: "benchmark" }),
+  });
+  const inference = withLiveSpeed(scheduler, {
+    isReady: (modelId) => modelIsReady(scheduler, modelId),
+    record: (modelId, sample) => {
+      store
+        .get(modelId)
+        .then((model) => model && speeds.addLiveSample(model.sha256, modelId, sample))
+        .catch((error: unknown) => logger.warn({ model: modelId, err: (error as Error).message }, "recording live speed failed"));
+    },
+    onRequest: benchmarks.onRequest,
+  });
+  return { directory, benchmarks, inference };
 }
 
 /**
@@ -106,12 +156,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const hardware = await hardwareSource(options, paths, logger.child({ module: "hardware" }));
   const insights = new InsightsProbe(paths.cacheDir);
-  const resolveModel = loadPlanner({
+  const planDeps: LoadPlanDeps = {
     model: (id) => store.require(id),
     insights: (path, sha256) => insights.measure(path, sha256),
     hardware,
     inference: config.inference,
-  });
+  };
+  const resolveModel = loadPlanner(planDeps);
 
   const launcher = new ChildProcessLauncher({ runtimeDir: paths.runtimeDir, logger: logger.child({ module: "runner" }) });
   const scheduler = new Scheduler({
@@ -122,7 +173,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     maxLoadedModels: config.inference.maxLoadedModels,
     logger: logger.child({ module: "scheduler" }),
   });
+  const chai = chaiModels(config, { store, scheduler, db, plan: planDeps, logger });
   const pulls = new PullManager({ store, dataDir: paths.dataDir, ...pullOptionsFromConfig(config), logger: logger.child({ module: "pull" }) });
+  const responses = new ResponsesStore(db, { retentionMs: durationMs(config.responses.retention) });
+  const responsesLogger = logger.child({ module: "responses" });
+  responses.start(undefined, (error) => responsesLogger.warn({ err: error }, "purging expired responses failed; retrying later"));
   const app = await buildApp({
     admin: {
       pulls,
@@ -132,8 +187,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       server: { pid: process.pid, dataDir: paths.dataDir, version },
       hardware,
     },
-    inference: scheduler,
-    models: store,
+    inference: chai.inference,
+    responses,
+    models: chai.directory,
+    discovery: { box: { id: boxId(db), name: config.box.name || hostname() || "chaibox" } },
     loadedModels: () => scheduler.loaded().map((m) => m.modelId),
     version,
     bodyLimit: config.bodyLimit,
@@ -142,6 +199,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const url = await app.listen({ host: config.host, port: config.port });
   logger.info({ url, dataDir: paths.dataDir, models: (await store.list()).map((m) => m.id) }, "chaibox is serving");
   await writeServerFile(paths.dataDir, { pid: process.pid, url: loopbackUrl(url), dataDir: paths.dataDir, startedAt: new Date().toISOString() });
+  chai.benchmarks.start();
 
   return {
     app,
@@ -156,8 +214,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       // Partials stay on disk: the next pull of the same file resumes them.
       await pulls.stop();
       await removeServerFile(paths.dataDir);
+      await chai.benchmarks.stop();
       await scheduler.stop(deadlineMs);
       await app.close();
+      responses.stop();
       db.close();
       // Only when empty: the runners' sockets are gone by now, and a directory systemd manages stays intact.
       await rmdir(paths.runtimeDir).catch(() => undefined);

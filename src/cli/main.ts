@@ -4,6 +4,7 @@ import { ConfigError } from "../config/load.js";
 import { ChaiboxError } from "../errors.js";
 import { version } from "../version.js";
 import { UsageError } from "./args.js";
+import { benchCommand } from "./bench.js";
 import { hwCommand } from "./hw.js";
 import { makeTestModelCommand } from "./make-test-model.js";
 import { modelsCommand } from "./models.js";
@@ -13,6 +14,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   serve: { run: serveCommand, summary: "serve the API and the installed models" },
   models: { run: modelsCommand, summary: "list, pull, add and remove installed models" },
   hw: { run: hwCommand, summary: "show the hardware: CPU, RAM, GPUs, disk and GPU backends" },
+  bench: { run: benchCommand, summary: "measure a model's speed on this box (shown in /v1/models)" },
   "make-test-model": { run: makeTestModelCommand, summary: "write a small GGUF model with random weights (tests, benchmarks)" },
 };
 

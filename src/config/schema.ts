@@ -9,9 +9,9 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { availableParallelism } from "node:os";
 
-/** A duration: seconds as a number, or a string like `90s`, `5m`, `1h`; negative or `forever` = never. */
-export const Duration = Type.Union([Type.Number(), Type.String({ pattern: "^(-?\\d+(\\.\\d+)?(ms|s|m|h)?|forever)$" })], {
-  description: "seconds, or a string such as 30s, 5m, 1h; -1 or 'forever' never expires",
+/** A duration: seconds as a number, or a string like `90s`, `5m`, `1h`, `30d`; negative or `forever` = never. */
+export const Duration = Type.Union([Type.Number(), Type.String({ pattern: "^(-?\\d+(\\.\\d+)?(ms|s|m|h|d)?|forever)$" })], {
+  description: "seconds, or a string such as 30s, 5m, 1h, 30d; -1 or 'forever' never expires",
 });
 
 /** Cores this process may use; `os.cpus()` is empty under systemd's ProcSubset=pid, availableParallelism is not. */
@@ -99,6 +99,41 @@ export const ModelsSchema = Type.Object(
       default: 256 * 1024 * 1024,
       description: "bytes a download must leave free on the data dir's disk; a pull that would leave less is refused",
     }),
+    benchmarkWhenIdle: {
+      ...Duration,
+      default: "2m",
+      description:
+        "a model without measured speed is benchmarked in the background once the box has been idle this long; it makes way for any request (" +
+        Duration.description +
+        ": 'forever' turns it off)",
+    },
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/** The box itself, as apps see it (`/.well-known/chai`, mDNS). */
+export const BoxSchema = Type.Object(
+  {
+    name: Type.String({
+      maxLength: 63,
+      default: "",
+      description: "the box's name that apps show (default: this machine's host name)",
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/** The Responses API's stored conversations (`POST /v1/responses` with `store`, `previous_response_id`). */
+export const ResponsesSchema = Type.Object(
+  {
+    retention: {
+      ...Duration,
+      default: "30d",
+      description:
+        "how long stored responses are kept for GET /v1/responses/{id} and previous_response_id, counted from their creation (" +
+        Duration.description +
+        ")",
+    },
   },
   { additionalProperties: false, default: {} },
 );
@@ -122,6 +157,8 @@ export const ConfigSchema = Type.Object(
     bodyLimit: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024, description: "largest request body in bytes" }),
     inference: InferenceSchema,
     models: ModelsSchema,
+    box: BoxSchema,
+    responses: ResponsesSchema,
   },
   { additionalProperties: false },
 );
@@ -129,15 +166,17 @@ export const ConfigSchema = Type.Object(
 export type Config = Static<typeof ConfigSchema>;
 export type InferenceConfig = Static<typeof InferenceSchema>;
 export type ModelsConfig = Static<typeof ModelsSchema>;
+export type BoxConfig = Static<typeof BoxSchema>;
+export type ResponsesConfig = Static<typeof ResponsesSchema>;
 
 /** Parses a {@link Duration} into milliseconds; `Infinity` for never. */
 export function durationMs(value: number | string): number {
   if (typeof value === "number") return value < 0 ? Infinity : value * 1000;
   if (value === "forever") return Infinity;
-  const match = /^(-?\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value);
+  const match = /^(-?\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value);
   if (!match) throw new Error(`invalid duration: ${value}`);
   const amount = Number(match[1]);
   if (amount < 0) return Infinity;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"] ?? 1000;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? "s"] ?? 1000;
   return amount * unit;
 }

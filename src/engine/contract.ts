@@ -84,8 +84,41 @@ export type ChatEvent =
   | { type: "tool_calls"; calls: ToolCall[] }
   | { type: "done"; finishReason: FinishReason; usage: Usage };
 
+/**
+ * What a model is for, read from its GGUF file (never guessed from its name): `embedding` when the file
+ * declares how to pool its token states into one vector (`<arch>.pooling_type` mean, cls or last), else `chat`.
+ */
+export type ModelKind = "chat" | "embedding";
+
+/** One input to embed: a text, or token ids of the model's vocabulary. */
+export type EmbedInput = string | number[];
+
+export interface EmbedRequest {
+  /** The inputs, at least one; they are embedded in this order. */
+  inputs: EmbedInput[];
+  /**
+   * The vector length the client expects. A model serves only its own length (`unsupported_parameter`
+   * otherwise). Default: the model's.
+   */
+  dimensions?: number;
+}
+
+export interface EmbedResult {
+  /**
+   * One vector per input, in input order, each of the model's `embeddingLength`, scaled to unit length
+   * (cosine similarity is their dot product) and exactly representable as float32.
+   */
+  embeddings: number[][];
+  /** Tokens the model evaluated over all inputs, including the beginning-of-sequence token it adds to each. */
+  promptTokens: number;
+}
+
 /** What a loaded model reports about itself once its runner is up. */
 export interface LoadedModelInfo {
+  /** Which service the model serves: `chat` or `embed`. */
+  kind: ModelKind;
+  /** Length of the model's vectors (its hidden size): what `embed` returns per input. */
+  embeddingLength: number;
   /** The context size actually allocated (tokens), shared by all sequences. */
   contextSize: number;
   /** Context available to one request (contextSize / parallel sequences). */
@@ -120,4 +153,11 @@ export interface InferenceService {
    * Aborting `signal` cancels the generation and frees its sequence.
    */
   chat(modelId: string, request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatEvent>;
+  /**
+   * Embeds the inputs with an embedding model, under the same admission as `chat` (queue, slots,
+   * keep-alive). Throws `wrong_model_kind` for a chat model (and `chat` throws it for an embedding model),
+   * `context_length_exceeded` naming `input[i]` for an input longer than the context. Aborting `signal`
+   * cancels it.
+   */
+  embed(modelId: string, request: EmbedRequest, signal: AbortSignal): Promise<EmbedResult>;
 }

@@ -1,11 +1,14 @@
-/** Streams one admitted chat from its runner and guarantees the slot is given back, however it ends. */
+/**
+ * Runs one admitted request on its runner — a chat streamed, an embedding as one call — and guarantees the
+ * slot is given back, however it ends.
+ */
 import type { ChatEvent, ChatRequest } from "./contract.js";
 import type { Lease } from "./model-entry.js";
 import { shuttingDownError } from "./model-entry.js";
 import type { SchedulerLogger } from "./scheduler-types.js";
 import { ChaiboxError } from "../errors.js";
 
-/** What the scheduler does at the edges of a granted chat. */
+/** What the scheduler does at the edges of a granted request. */
 export interface LeaseHooks {
   /** Maps an error from the runner to the one the consumer sees (e.g. `shutting_down` after a cut-off). */
   translate(error: unknown): unknown;
@@ -73,5 +76,31 @@ export async function* streamLease(
     throw hooks.translate(error);
   } finally {
     await end();
+  }
+}
+
+/**
+ * Runs one request-response call (an embedding) on the lease's runner. The consumer's `signal` is forwarded
+ * to the call's signal, and every path ends in `hooks.release` — `finished` when the call returned.
+ */
+export async function callLease<T>(
+  lease: Lease,
+  signal: AbortSignal,
+  hooks: LeaseHooks,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const forward = (): void => lease.controller.abort(signal.reason);
+  signal.addEventListener("abort", forward, { once: true });
+  let finished = false;
+  try {
+    signal.throwIfAborted();
+    const result = await call(lease.controller.signal);
+    finished = true;
+    return result;
+  } catch (error) {
+    throw hooks.translate(error);
+  } finally {
+    signal.removeEventListener("abort", forward);
+    hooks.release(finished);
   }
 }

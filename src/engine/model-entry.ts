@@ -69,6 +69,33 @@ export function newEntry(modelId: string, options: LoadOptions): ModelEntry {
   };
 }
 
+/**
+ * Queues a request on `entry` (FIFO) until the scheduler grants it a lease or fails it. Aborting `signal`
+ * takes it out of the queue, rejects with the signal's reason and calls `onLeave`.
+ */
+export function enqueue(entry: ModelEntry, signal: AbortSignal, onLeave: () => void): Promise<Lease> {
+  return new Promise<Lease>((resolve, reject) => {
+    const onAbort = (): void => {
+      const index = entry.queue.indexOf(waiter);
+      if (index >= 0) entry.queue.splice(index, 1);
+      reject(signal.reason as Error);
+      onLeave();
+    };
+    const waiter: Waiter = {
+      grant: (lease) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(lease);
+      },
+      fail: (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    };
+    entry.queue.push(waiter);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 /** A promise with its resolver, for waking loops that wait for a change. */
 export function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => {};

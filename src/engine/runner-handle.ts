@@ -3,7 +3,7 @@
  * scheduler starts runners through a {@link RunnerLauncher} and talks to each through its
  * {@link RunnerHandle}; neither side here loads node-llama-cpp's native binding.
  */
-import type { ChatEvent, ChatRequest, LoadedModelInfo, LoadOptions } from "./contract.js";
+import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, LoadedModelInfo, LoadOptions } from "./contract.js";
 
 /** How a runner process ended: an exit code, or the signal that killed it. */
 export interface RunnerExit {
@@ -23,6 +23,12 @@ export interface RunnerHandle {
    * throw the signal's reason; leaving the loop early also cancels.
    */
   chat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatEvent>;
+  /**
+   * Embeds the inputs on an embedding model's runner. Rejects with ChaiboxError (wrong_model_kind,
+   * context_length_exceeded, runner_crashed, shutting_down) or, once `signal` aborts, with its reason (and
+   * the runner is told to cancel).
+   */
+  embed(request: EmbedRequest, signal: AbortSignal): Promise<EmbedResult>;
   /** Graceful shutdown, then SIGKILL after the deadline (default 5 s). Resolves when the process has exited. */
   stop(deadlineMs?: number): Promise<void>;
   /** Resolves once the runner process has ended, for whatever reason. */

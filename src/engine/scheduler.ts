@@ -1,9 +1,10 @@
 /**
- * The scheduler: admits chats into per-model slots and queues, loads one model at a time, unloads idle
+ * The scheduler: admits chats and embeddings into per-model slots and queues, loads one model at a time, unloads idle
  * runners after their keep-alive and evicts the least recently used one when too many are loaded. It is
  * pure: runners come from a {@link RunnerLauncher}, time from a {@link SchedulerClock}.
  */
-import type { ChatEvent, ChatRequest, InferenceService, LoadOptions } from "./contract.js";
+import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, InferenceService } from "./contract.js";
+import type { LoadOptions, ModelKind } from "./contract.js";
 import type { RunnerLauncher } from "./runner-handle.js";
 import type {
   LoadedModelStatus,
@@ -13,11 +14,12 @@ import type {
   SchedulerOptions,
 } from "./scheduler-types.js";
 import { realClock, silentLogger } from "./scheduler-types.js";
-import type { Lease, ModelEntry, Runner, Waiter } from "./model-entry.js";
+import type { Lease, ModelEntry, Runner } from "./model-entry.js";
 import {
   assumedRequestMs,
   capacityOf,
   deferred,
+  enqueue,
   isIdle,
   isUnused,
   loadedStatusOf,
@@ -26,7 +28,8 @@ import {
   shuttingDownError,
   statsOf,
 } from "./model-entry.js";
-import { streamLease } from "./lease-stream.js";
+import { callLease, streamLease, type LeaseHooks } from "./lease-stream.js";
+import { wrongModelKindError } from "./model-kind.js";
 import { ChaiboxError, isChaiboxError } from "../errors.js";
 
 export type { LoadedModelStatus, ModelStats, SchedulerClock, SchedulerLogger, SchedulerOptions };
@@ -73,14 +76,19 @@ export class Scheduler implements InferenceService {
     return this.run(modelId, request, signal);
   }
 
+  /**
+   * Admitted as {@link Scheduler.chat} is (same queue, slots and keep-alive), on an embedding model's runner.
+   * A model known to be a chat model is refused with `wrong_model_kind` before it takes queue room.
+   */
+  async embed(modelId: string, request: EmbedRequest, signal: AbortSignal): Promise<EmbedResult> {
+    const lease = await this.acquire(modelId, "embedding", signal);
+    return callLease(lease, signal, this.hooksFor(lease, signal), (inner) => lease.handle.embed(request, inner));
+  }
+
   /** The models with a running runner, oldest load first. */
   loaded(): LoadedModelStatus[] {
-    const result: LoadedModelStatus[] = [];
-    for (const entry of this.models.values()) {
-      const status = loadedStatusOf(entry);
-      if (status) result.push(status);
-    }
-    return result.sort((a, b) => a.loadedAt - b.loadedAt);
+    const statuses = [...this.models.values()].flatMap((entry) => loadedStatusOf(entry) ?? []);
+    return statuses.sort((a, b) => a.loadedAt - b.loadedAt);
   }
 
   /** One model's counts; a model that is neither loaded nor requested reads `unloaded` with zeros. */
@@ -136,12 +144,23 @@ export class Scheduler implements InferenceService {
   }
 
   private async *run(modelId: string, request: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatEvent> {
-    const lease = await this.acquire(modelId, signal);
-    yield* streamLease(lease, request, signal, {
-      translate: (error) => this.translate(error, lease, signal),
-      release: (finished) => this.release(lease, finished),
-      log: this.log,
-    });
+    const lease = await this.acquire(modelId, "chat", signal);
+    yield* streamLease(lease, request, signal, this.hooksFor(lease, signal));
+  }
+
+  private hooksFor(lease: Lease, signal: AbortSignal): LeaseHooks {
+    const translate = (error: unknown): unknown => this.translate(error, lease, signal);
+    return { translate, release: (finished) => this.release(lease, finished), log: this.log };
+  }
+
+  /** A slot on a runner of `kind`: a loaded model of the other kind is refused at once, a fresh one once up. */
+  private async acquire(modelId: string, kind: ModelKind, signal: AbortSignal): Promise<Lease> {
+    const lease = await this.admit(modelId, kind, signal);
+    // Granted to a waiter when the runner came up: only now is the kind known.
+    const actual = lease.handle.info.kind;
+    if (actual === kind) return lease;
+    this.release(lease, false);
+    throw wrongModelKindError(modelId, actual);
   }
 
   private translate(error: unknown, lease: Lease, signal: AbortSignal): unknown {
@@ -156,7 +175,7 @@ export class Scheduler implements InferenceService {
     return error;
   }
 
-  private async acquire(modelId: string, signal: AbortSignal): Promise<Lease> {
+  private async admit(modelId: string, kind: ModelKind, signal: AbortSignal): Promise<Lease> {
     if (this.shuttingDown) throw shuttingDownError();
     signal.throwIfAborted();
     let entry = this.models.get(modelId);
@@ -172,37 +191,23 @@ export class Scheduler implements InferenceService {
         this.models.set(modelId, entry);
       }
     }
+    const known = entry.runner?.handle.info.kind;
+    if (known !== undefined && known !== kind) throw wrongModelKindError(modelId, known);
     const capacity = capacityOf(entry);
     if (entry.runner && entry.queue.length === 0 && entry.active < capacity) return this.grant(entry);
     // While loading, the first `capacity` waiters are the ones that will run, so they do not use queue room.
     if (entry.active + entry.queue.length >= capacity + this.queueSize) {
       throw new ChaiboxError("queue_full", `The queue for model ${modelId} is full; retry later.`, {
-        retryAfterSeconds: retryAfterSeconds(entry.queue.length, capacity, this.averageMsOf(modelId)),
+        retryAfterSeconds: retryAfterSeconds(entry.queue.length, capacity, this.averageMs.get(modelId) ?? assumedRequestMs),
       });
     }
     const target = entry;
-    return new Promise<Lease>((resolve, reject) => {
-      const onAbort = (): void => {
-        const index = target.queue.indexOf(waiter);
-        if (index >= 0) target.queue.splice(index, 1);
-        reject(signal.reason as Error);
-        this.forgetIfUnused(target);
-        this.notify();
-      };
-      const waiter: Waiter = {
-        grant: (lease) => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(lease);
-        },
-        fail: (error) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(error);
-        },
-      };
-      target.queue.push(waiter);
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.pump(target);
+    const queued = enqueue(target, signal, () => {
+      this.forgetIfUnused(target);
+      this.notify();
     });
+    this.pump(target);
+    return queued;
   }
 
   private grant(entry: ModelEntry): Lease {
@@ -236,10 +241,6 @@ export class Scheduler implements InferenceService {
     if (isIdle(entry)) this.onIdle(entry);
     this.forgetIfUnused(entry);
     this.notify();
-  }
-
-  private averageMsOf(modelId: string): number {
-    return this.averageMs.get(modelId) ?? assumedRequestMs;
   }
 
   /** Hands free slots to waiters in FIFO order, or starts a load when waiters have no runner. */

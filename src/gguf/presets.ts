@@ -1,7 +1,8 @@
 /**
- * Model presets with seeded random weights: `tiny` for tests, `demo` so chaibox answers out of the box, and
- * the shapes of two small real models (`0.5b` = Qwen2.5-0.5B, `1b` = Llama-3.2-1B) for speed and memory
- * figures. All are llama-architecture GGUF v3 files with a SentencePiece vocabulary and a ChatML template.
+ * Model presets with seeded random weights: `tiny` for tests, `demo` so chaibox answers out of the box, the
+ * shapes of two small real models (`0.5b` = Qwen2.5-0.5B, `1b` = Llama-3.2-1B) for speed and memory
+ * figures, and `embed`, a tiny embedding model. All are llama-architecture GGUF v3 files with a SentencePiece
+ * vocabulary; the chat models carry a ChatML template, the embedding model a pooling type instead.
  * The same preset, quantization and seed always give the same bytes.
  */
 import { mkdir } from "node:fs/promises";
@@ -18,7 +19,7 @@ import {
   type GgufWriteSpec,
 } from "./writer.js";
 
-export const presetNames = ["tiny", "demo", "0.5b", "1b"] as const;
+export const presetNames = ["tiny", "demo", "0.5b", "1b", "embed"] as const;
 export type PresetName = (typeof presetNames)[number];
 
 export const quantNames = ["f32", "f16", "q8_0"] as const;
@@ -50,7 +51,17 @@ export interface PresetShape {
   embeddingStd?: number;
   /** Shapes the output layer (needs untied embeddings). Absent: a random matrix like the others. */
   output?: OutputShape;
+  /**
+   * Makes an embedding model: how llama.cpp pools the token states into one vector, written as
+   * `llama.pooling_type`. Such a file has no chat template, as real embedding models have none. Absent: a
+   * chat model with the ChatML template.
+   */
+  pooling?: PoolingName;
 }
+
+/** llama.cpp's pooling types (`enum llama_pooling_type`) that make one vector per input. */
+export const poolingTypes = { mean: 1, cls: 2, last: 3 } as const;
+export type PoolingName = keyof typeof poolingTypes;
 
 /**
  * Which tokens a random model emits. The rows of all other tokens are zero, so their logit is exactly 0 while
@@ -138,6 +149,25 @@ export const presets: Readonly<Record<PresetName, PresetShape>> = {
     vocabSize: 128_256,
     tiedEmbeddings: true,
   },
+  embed: {
+    name: "chaibox tiny embedding model (random weights)",
+    description: `A tiny embedding model for tests: 128-dimensional vectors, mean pooling. ${RANDOM_WEIGHTS_NOTE}`,
+    // Wider than tiny, so a test can tell the two models' vectors apart by their length.
+    embeddingLength: 128,
+    blockCount: 2,
+    headCount: 4,
+    headCountKv: 2,
+    feedForwardLength: 256,
+    contextLength: 4096,
+    ropeFreqBase: 10_000,
+    rmsEpsilon: 1e-5,
+    words: false,
+    // An embedding model has no use for a language-model head; llama.cpp falls back to the token embedding.
+    tiedEmbeddings: true,
+    // A strong token embedding keeps different texts' mean-pooled vectors clearly apart.
+    embeddingStd: 0.3,
+    pooling: "mean",
+  },
 };
 
 /** ChatML, as Qwen2 ships it; node-llama-cpp recognizes it as its ChatMLChatWrapper. */
@@ -193,6 +223,7 @@ export function presetSpec(preset: PresetName, quant: QuantName, seed: number): 
     "llama.rope.dimension_count": ggufValue.uint32(headDim),
     "llama.rope.freq_base": ggufValue.float32(shape.ropeFreqBase),
     "llama.attention.layer_norm_rms_epsilon": ggufValue.float32(shape.rmsEpsilon),
+    ...(shape.pooling !== undefined && { "llama.pooling_type": ggufValue.uint32(poolingTypes[shape.pooling]) }),
     "tokenizer.ggml.model": ggufValue.string("llama"),
     "tokenizer.ggml.tokens": ggufValue.stringArray(vocabulary.tokens),
     "tokenizer.ggml.scores": ggufValue.float32Array(vocabulary.scores),
@@ -205,7 +236,7 @@ export function presetSpec(preset: PresetName, quant: QuantName, seed: number): 
     "tokenizer.ggml.add_bos_token": ggufValue.bool(true),
     "tokenizer.ggml.add_eos_token": ggufValue.bool(false),
     "tokenizer.ggml.add_space_prefix": ggufValue.bool(true),
-    "tokenizer.chat_template": ggufValue.string(CHATML_TEMPLATE),
+    ...(shape.pooling === undefined && { "tokenizer.chat_template": ggufValue.string(CHATML_TEMPLATE) }),
   };
 
   const tensors: GgufTensorSpec[] = [];

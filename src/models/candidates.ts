@@ -18,7 +18,7 @@ export interface InstalledModel {
 const EMBEDDING_ARCHITECTURES = new Set(["bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "t5encoder", "modern-bert"]);
 
 /** `qwen3-4b:Q4_K_M` → the catalog entry and quant a catalog-sourced model was installed from. */
-function catalogOrigin(manifest: ModelManifest, catalog: Catalog): { entry: CatalogEntry; quant: string } | undefined {
+export function catalogOrigin(manifest: ModelManifest, catalog: Catalog): { entry: CatalogEntry; quant: string } | undefined {
   if (manifest.source.type !== "catalog" || manifest.source.ref === undefined) return undefined;
   const [id, quant] = manifest.source.ref.split(":");
   const entry = catalog.models.find((m) => m.id === id);

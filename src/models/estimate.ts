@@ -5,6 +5,7 @@
  * not downloaded yet. Pure: no I/O.
  */
 import type { Architecture, CatalogEntry, CatalogFile } from "./catalog-schema.js";
+import type { ModelTraits } from "./model-traits.js";
 
 export interface MemoryNeed {
   ramBytes: number;
@@ -83,9 +84,12 @@ export function catalogEstimator(entry: CatalogEntry, file: CatalogFile): FileEs
   };
 }
 
+/** The current {@link GgufInsightsTable} layout; cached tables of another version are measured again. */
+export const INSIGHTS_TABLE_VERSION = 2;
+
 /** GgufInsights' figures for one installed file, as engine/runner/insights.ts measures and caches them. */
 export interface GgufInsightsTable {
-  version: 1;
+  version: typeof INSIGHTS_TABLE_VERSION;
   /** SHA-256 of the file measured. */
   sha256: string;
   totalLayers: number;
@@ -100,6 +104,8 @@ export interface GgufInsightsTable {
    */
   contextSizes: number[];
   context: number[][];
+  /** What the file can do (embeddings, tools, reasoning), read from the file and its chat wrapper. */
+  traits: ModelTraits;
 }
 
 /** An estimator from GgufInsights' numbers for an installed file. */

@@ -9,7 +9,7 @@ import { ChaiboxError } from "../errors.js";
 import type { HardwareSnapshot } from "../hardware/snapshot.js";
 import { installedCandidate } from "./candidates.js";
 import type { GgufInsightsTable } from "./estimate.js";
-import { defaultFitPolicy, fitModels, type FitPolicy } from "./fit.js";
+import { defaultFitPolicy, fitModels, type FitChoice, type FitPolicy } from "./fit.js";
 import type { StoredModel } from "./store.js";
 
 const MB = 1024 * 1024;
@@ -40,8 +40,23 @@ export interface LoadPlanDeps {
   inference: InferenceConfig;
 }
 
+/** Fit's plan for one installed model: the runner settings, and fit's choice they come from. */
+export interface ModelPlan {
+  options: LoadOptions;
+  choice: FitChoice;
+}
+
 /** The scheduler's `resolveModel`: model id → runner settings sized by fit. */
 export function loadPlanner(deps: LoadPlanDeps): (modelId: string) => Promise<LoadOptions> {
+  const plan = modelPlanner(deps);
+  return async (modelId) => (await plan(modelId)).options;
+}
+
+/**
+ * Model id → fit's plan for loading it now (also what `/v1/models` reports for a model that is not loaded).
+ * @throws ChaiboxError `insufficient_memory` when it cannot fit, `model_not_found`.
+ */
+export function modelPlanner(deps: LoadPlanDeps): (modelId: string) => Promise<ModelPlan> {
   return async (modelId) => {
     const model = await deps.model(modelId);
     const [insights, snapshot] = await Promise.all([deps.insights(model.path, model.sha256), deps.hardware()]);
@@ -56,7 +71,7 @@ export function loadPlanner(deps: LoadPlanDeps): (modelId: string) => Promise<Lo
         availableVramBytes: result.budget.vramBytes,
       });
     }
-    return {
+    const options: LoadOptions = {
       modelPath: model.path,
       contextSize: choice.contextSize,
       parallel: policy.parallel,
@@ -64,5 +79,6 @@ export function loadPlanner(deps: LoadPlanDeps): (modelId: string) => Promise<Lo
       gpuLayers: choice.gpuLayers,
       summary: choice.reason,
     };
+    return { options, choice };
   };
 }

@@ -1,9 +1,10 @@
 /**
- * Fakes for the scheduler's unit test: a runner handle whose generations the test finishes, crashes or
- * watches being cancelled, a launcher whose launches the test resolves, and a clock the test advances.
- * They stand in for I/O only; the scheduler under test is the real one.
+ * Fakes for the scheduler's unit test: a runner handle whose generations (and embeddings) the test
+ * finishes, crashes or watches being cancelled, a launcher whose launches the test resolves, and a clock the
+ * test advances. They stand in for I/O only; the scheduler under test is the real one.
  */
-import type { ChatEvent, ChatRequest, LoadedModelInfo, LoadOptions } from "../../src/engine/contract.js";
+import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, LoadedModelInfo, LoadOptions, ModelKind } from "../../src/engine/contract.js";
+import { wrongModelKindError } from "../../src/engine/model-kind.js";
 import type { RunnerHandle, RunnerLauncher } from "../../src/engine/runner-handle.js";
 import type { SchedulerClock } from "../../src/engine/scheduler.js";
 import { ChaiboxError } from "../../src/errors.js";
@@ -37,11 +38,23 @@ export interface FakeCall {
   closed: boolean;
 }
 
+/** One embedding on a fake runner, as the test sees it. */
+export interface FakeEmbedCall {
+  request: EmbedRequest;
+  signal: AbortSignal;
+  finish(): void;
+  closed: boolean;
+}
+
+/** Vector length of a fake embedding model. */
+export const FAKE_EMBEDDING_LENGTH = 8;
+
 type Exit = { code: number | null; signal: string | null };
 
 export class FakeRunner implements RunnerHandle {
   readonly info: LoadedModelInfo;
   readonly calls: FakeCall[] = [];
+  readonly embedCalls: FakeEmbedCall[] = [];
   readonly stopCalls: (number | undefined)[] = [];
   /** When false, each generation waits for `finish()` after its first event. */
   autoFinish = true;
@@ -56,12 +69,17 @@ export class FakeRunner implements RunnerHandle {
     readonly modelId: string,
     options: LoadOptions,
     readonly pid: number,
+    kind: ModelKind = "chat",
   ) {
+    // Like the real runner, an embedding model serves one request at a time.
+    const parallel = kind === "embedding" ? 1 : options.parallel;
     this.info = {
-      contextSize: options.contextSize * options.parallel,
+      kind,
+      embeddingLength: FAKE_EMBEDDING_LENGTH,
+      contextSize: options.contextSize * parallel,
       sequenceContextSize: options.contextSize,
       trainContextSize: options.contextSize,
-      parallel: options.parallel,
+      parallel,
       threads: options.threads,
       gpuLayers: typeof options.gpuLayers === "number" ? options.gpuLayers : 0,
       gpu: false,
@@ -84,6 +102,25 @@ export class FakeRunner implements RunnerHandle {
       this.throwIfCrashed();
       signal.throwIfAborted();
       yield { type: "done", finishReason: "stop", usage: { promptTokens: 3, completionTokens: 1 } };
+    } finally {
+      call.closed = true;
+    }
+  }
+
+  /** Vectors [input index, model-id length, 0, …]; each waits for `finish()` when autoFinish is off. */
+  async embed(request: EmbedRequest, signal: AbortSignal): Promise<EmbedResult> {
+    const gate = deferred();
+    const call: FakeEmbedCall = { request, signal, finish: () => gate.resolve(), closed: false };
+    this.embedCalls.push(call);
+    const aborted = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
+    try {
+      this.throwIfCrashed();
+      if (this.info.kind !== "embedding") throw wrongModelKindError(this.modelId, this.info.kind);
+      if (!this.autoFinish) await Promise.race([gate.promise, aborted, this.crashWake.promise]);
+      this.throwIfCrashed();
+      signal.throwIfAborted();
+      const embeddings = request.inputs.map((_, i) => [i, this.modelId.length, ...Array<number>(FAKE_EMBEDDING_LENGTH - 2).fill(0)]);
+      return { embeddings, promptTokens: 2 * request.inputs.length };
     } finally {
       call.closed = true;
     }
@@ -128,6 +165,8 @@ export class FakeLauncher implements RunnerLauncher {
   manual = false;
   /** Applied to every runner made, e.g. to turn off autoFinish. */
   configure: (runner: FakeRunner) => void = () => {};
+  /** The kind each model's runners report, as a real runner reads it from the file. Default: chat. */
+  readonly kinds = new Map<string, ModelKind>();
   private nextPid = 1000;
 
   launch(modelId: string, options: LoadOptions): Promise<RunnerHandle> {
@@ -136,7 +175,7 @@ export class FakeLauncher implements RunnerLauncher {
       modelId,
       options,
       succeed: () => {
-        const runner = new FakeRunner(modelId, options, this.nextPid++);
+        const runner = new FakeRunner(modelId, options, this.nextPid++, this.kinds.get(modelId));
         this.configure(runner);
         this.runners.push(runner);
         result.resolve(runner);

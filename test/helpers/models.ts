@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeTestModel, PRESET_REVISION, type QuantName } from "../../src/gguf/presets.js";
 
-export type TestPreset = "tiny" | "demo" | "0.5b";
+export type TestPreset = "tiny" | "demo" | "0.5b" | "embed";
 
 export interface TestModelSpec {
   preset: TestPreset;

@@ -21,12 +21,21 @@ export interface TestServerOptions {
   bodyLimit?: number;
   /** A hardware snapshot file to act as if on (`serve --hardware`). Default: this machine, without the GPU probe. */
   hardwareFile?: string;
+  /** `models.benchmarkWhenIdle`. Default "forever": no background benchmark loads a model behind a test's back. */
+  benchmarkWhenIdle?: string;
+  /**
+   * Serve this data dir, e.g. one an earlier test server used, to test what survives a restart. Models
+   * already installed there are kept; the dir is left in place on dispose (its owner removes it). Default: a
+   * new temporary dir, removed on dispose.
+   */
+  dataDir?: string;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), "chaibox-test-"));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "chaibox-test-")));
   const store = await ModelStore.open(dataDir);
   for (const [id, preset] of Object.entries<TestPreset>(options.models ?? { tiny: "tiny" })) {
+    if (options.dataDir !== undefined && (await store.get(id))) continue;
     await store.add(testModelPath(preset), { id, source: { type: "generated", ref: preset } });
   }
   const config = resolveConfig({
@@ -35,6 +44,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: 0,
     ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
     inference: { threads: 1, parallel: 2, contextSize: 2048, ...options.inference },
+    models: { benchmarkWhenIdle: options.benchmarkWhenIdle ?? "forever" },
   });
   const logger = pino({ level: process.env.CHAIBOX_TEST_LOG ?? "silent" });
   // The GPU probe (a node-llama-cpp child) is the hardware tests' business; here it would only add seconds.
@@ -48,7 +58,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     baseURL: `${server.url}/v1`,
     async dispose() {
       await server.close(2000);
-      await rm(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

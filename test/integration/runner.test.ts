@@ -126,6 +126,8 @@ describe("runner with the tiny model", () => {
     expect(runner.pid).toBeGreaterThan(0);
     // contextSize is per sequence: two sequences of 2048 tokens each.
     expect(runner.info).toEqual({
+      kind: "chat",
+      embeddingLength: 64,
       contextSize: 4096,
       sequenceContextSize: 2048,
       trainContextSize: 4096,

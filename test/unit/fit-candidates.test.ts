@@ -28,7 +28,7 @@ const catalog: Catalog = {
 };
 
 const table: GgufInsightsTable = {
-  version: 1,
+  version: 2,
   sha256: "a".repeat(64),
   totalLayers: 37,
   trainContextSize: 32768,
@@ -37,6 +37,7 @@ const table: GgufInsightsTable = {
   model: Array.from({ length: 38 }, (_, g) => ({ ramBytes: 2_497_000_000 - g * 60e6, vramBytes: g * 60e6 })),
   contextSizes: [512, 4096],
   context: [[300e6, 900e6]],
+  traits: { architecture: "qwen3", pooling: null, embeddings: false, chatTemplate: true, chatWrapper: "Qwen", tools: true, reasoning: true, endTokens: [151643, 151645] },
 };
 
 function installed(id: string, source: ModelManifest["source"], architecture = "qwen3"): InstalledModel {

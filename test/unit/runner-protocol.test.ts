@@ -3,9 +3,12 @@ import {
   LineSplitter,
   ProtocolError,
   decodeApiMessage,
+  decodeEmbedResult,
   decodeRunnerMessage,
+  encodeEmbedResult,
   encodeMessage,
   type ApiToRunnerMessage,
+  type EncodedEmbedResult,
   type RunnerToApiMessage,
 } from "../../src/engine/runner/protocol.js";
 
@@ -96,8 +99,20 @@ describe("runner protocol decoding", () => {
       },
       {
         type: "loaded",
-        info: { contextSize: 1024, sequenceContextSize: 512, trainContextSize: 2048, parallel: 2, threads: 1, gpuLayers: 0, gpu: false },
+        info: {
+          kind: "chat",
+          embeddingLength: 64,
+          contextSize: 1024,
+          sequenceContextSize: 512,
+          trainContextSize: 2048,
+          parallel: 2,
+          threads: 1,
+          gpuLayers: 0,
+          gpu: false,
+        },
       },
+      { type: "embed", id: "e1", request: { inputs: ["a text", [1, 2, 3]], dimensions: 128 } },
+      { type: "embedded", id: "e1", result: { vectors: ["AACAPwAAAMA="], promptTokens: 4 } },
       { type: "load_failed", error: { code: "model_load_failed", message: "bad file" } },
       { type: "event", id: "c1", event: { type: "tool_calls", calls: [{ id: "call_1", name: "f", arguments: "{}" }] } },
       {
@@ -113,8 +128,36 @@ describe("runner protocol decoding", () => {
     ];
     for (const message of messages) {
       const line = encodeMessage(message).trimEnd();
-      const decoded = message.type === "load" ? decodeApiMessage(line) : decodeRunnerMessage(line);
+      const toRunner = message.type === "load" || message.type === "embed";
+      const decoded = toRunner ? decodeApiMessage(line) : decodeRunnerMessage(line);
       expect(decoded).toEqual(message);
     }
+  });
+});
+
+describe("runner protocol embeddings", () => {
+  it("requires a request on embed and a result on embedded", () => {
+    expect(() => decodeApiMessage('{"type":"embed","id":"1"}')).toThrow(/request/);
+    expect(() => decodeApiMessage('{"type":"embed","request":{"inputs":["a"]}}')).toThrow(/id/);
+    expect(() => decodeRunnerMessage('{"type":"embedded","id":"1"}')).toThrow(/result/);
+    expect(() => decodeApiMessage('{"type":"embedded","id":"1","result":{}}')).toThrow(ProtocolError);
+  });
+
+  it("carries vectors as float32 bits, exactly", () => {
+    const embeddings = [[Math.fround(0.1), Math.fround(-1 / 3), 0, Math.fround(1e-30)], [1, -1]];
+    const encoded = encodeEmbedResult({ embeddings, promptTokens: 7 });
+    expect(encoded.vectors).toHaveLength(2);
+    // 1.0 and -1.0 as little-endian float32: 00 00 80 3f, 00 00 80 bf.
+    expect(encoded.vectors[1]).toBe(Buffer.from([0, 0, 0x80, 0x3f, 0, 0, 0x80, 0xbf]).toString("base64"));
+    const line = encodeMessage({ type: "embedded", id: "e", result: encoded }).trimEnd();
+    const decoded = decodeRunnerMessage(line);
+    expect(decoded.type).toBe("embedded");
+    if (decoded.type !== "embedded") return;
+    expect(decodeEmbedResult(decoded.result)).toEqual({ embeddings, promptTokens: 7 });
+  });
+
+  it("rejects a malformed embedded result", () => {
+    expect(() => decodeEmbedResult({ vectors: [1], promptTokens: 1 } as unknown as EncodedEmbedResult)).toThrow(ProtocolError);
+    expect(() => decodeEmbedResult({ vectors: [] } as unknown as EncodedEmbedResult)).toThrow(ProtocolError);
   });
 });

@@ -1,35 +1,26 @@
-/** `GET /v1/models` and `GET /v1/models/{id}` in OpenAI's shape. */
+/**
+ * `GET /v1/models` and `GET /v1/models/{id}` in OpenAI's shape, each model with its `chai` object (context,
+ * modalities, capabilities, speed, price, state: see docs/chai-v1.md §2).
+ */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { ChaiboxError } from "../../errors.js";
+import type { ChaiModelDirectory } from "../chai/model-schema.js";
 
-/** What the models routes need to know of an installed model; the model store provides it. */
-export interface ModelListing {
-  id: string;
-  /** ISO 8601 time the model was installed. */
-  addedAt: string;
-}
-
-export interface ModelDirectory {
-  list(): Promise<ModelListing[]>;
-}
-
+/** Where the models routes read the described models from. */
 export interface ModelsRouteOptions {
-  models: ModelDirectory;
+  models: ChaiModelDirectory;
 }
 
-function modelObject(model: ModelListing) {
-  return { id: model.id, object: "model" as const, created: Math.floor(Date.parse(model.addedAt) / 1000), owned_by: "chaibox" };
-}
-
+/** Serves `GET /v1/models` and `GET /v1/models/{id}` (404 `model_not_found` for an unknown id). */
 export const modelsRoutes: FastifyPluginAsyncTypebox<ModelsRouteOptions> = async (app, { models }) => {
-  app.get("/v1/models", async () => ({ object: "list" as const, data: (await models.list()).map(modelObject) }));
+  app.get("/v1/models", async () => ({ object: "list" as const, data: await models.list() }));
 
   // Ollama-style ids contain ':' and may contain '/', so the id is the rest of the path.
   app.get("/v1/models/*", { schema: { params: Type.Object({ "*": Type.String() }) } }, async (request) => {
     const id = request.params["*"];
     const model = (await models.list()).find((m) => m.id === id);
     if (!model) throw new ChaiboxError("model_not_found", `The model '${id}' does not exist.`, { param: "model" });
-    return modelObject(model);
+    return model;
   });
 };

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { GgufInsightsTable } from "../../models/estimate.js";
+import { INSIGHTS_TABLE_VERSION, type GgufInsightsTable } from "../../models/estimate.js";
 import { runnerScriptArgs } from "./runner-entry.js";
 
 const execFileAsync = promisify(execFile);
@@ -41,7 +41,8 @@ export class InsightsProbe {
     const file = join(this.cacheDir, "insights", `${sha256}.json`);
     try {
       const cached = JSON.parse(await readFile(file, "utf8")) as GgufInsightsTable;
-      if (cached.version === 1 && cached.sha256 === sha256) return cached;
+      // A table of another layout (an older chaibox) lacks fields: measure again rather than trust it.
+      if (cached.version === INSIGHTS_TABLE_VERSION && cached.sha256 === sha256) return cached;
     } catch {
       // not cached yet (or unreadable): measure
     }

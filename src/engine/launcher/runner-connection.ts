@@ -4,13 +4,14 @@
  * process and a transient systemd unit share it.
  */
 import type { Socket } from "node:net";
-import type { ChatEvent, ChatRequest, LoadedModelInfo, LoadOptions } from "../contract.js";
+import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, LoadedModelInfo, LoadOptions } from "../contract.js";
 import { ChaiboxError } from "../../errors.js";
 import type { RunnerExit, RunnerHandle } from "../runner-handle.js";
 import {
   LineSplitter,
   PROTOCOL_VERSION,
   ProtocolError,
+  decodeEmbedResult,
   decodeRunnerMessage,
   encodeMessage,
   type ApiToRunnerMessage,
@@ -34,18 +35,31 @@ export const DEFAULT_STOP_DEADLINE_MS = 5_000;
 /** After the socket closes, how long the process gets to exit before it is killed (2 s). */
 const EXIT_AFTER_CLOSE_MS = 2_000;
 
+/** An embedding sent to the runner and not answered yet. */
+interface PendingEmbed {
+  resolve(result: EmbedResult): void;
+  reject(error: unknown): void;
+}
+
+/** A rejection value that is an Error, as ChatStream makes it. */
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
 function describeExit(exit: RunnerExit): string {
   return exit.signal !== null ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
 }
 
 /**
- * A runner reached over its socket. In-flight chats fail with `runner_crashed` when the process ends (or
- * `shutting_down` after {@link RunnerConnection.stop}); a protocol violation kills the process.
+ * A runner reached over its socket. In-flight chats and embeddings fail with `runner_crashed` when the
+ * process ends (or `shutting_down` after {@link RunnerConnection.stop}); a protocol violation kills the process.
  */
 export class RunnerConnection implements RunnerHandle {
   private loadedInfo: LoadedModelInfo | undefined;
   private readonly chats = new Map<string, ChatStream>();
-  private nextChatId = 0;
+  private readonly embeds = new Map<string, PendingEmbed>();
+  /** Chats and embeddings share one id space: `cancel` and `error` name either. */
+  private nextRequestId = 0;
   private exit: RunnerExit | undefined;
   private stopping = false;
   /** Why the connection broke, when it was not the process ending on its own. */
@@ -129,6 +143,31 @@ export class RunnerConnection implements RunnerHandle {
     return { [Symbol.asyncIterator]: () => this.openChat(request, signal) };
   }
 
+  embed(request: EmbedRequest, signal: AbortSignal): Promise<EmbedResult> {
+    if (signal.aborted) return Promise.reject(asError(signal.reason));
+    if (this.exit !== undefined || this.stopping) return Promise.reject(this.endedError());
+    const id = String(++this.nextRequestId);
+    return new Promise<EmbedResult>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (!this.embeds.delete(id)) return;
+        this.send({ type: "cancel", id });
+        reject(asError(signal.reason));
+      };
+      this.embeds.set(id, {
+        resolve: (result) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(result);
+        },
+        reject: (error) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(asError(error));
+        },
+      });
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.send({ type: "embed", id, request });
+    });
+  }
+
   async stop(deadlineMs = DEFAULT_STOP_DEADLINE_MS): Promise<void> {
     if (this.exit === undefined) {
       this.stopping = true;
@@ -145,7 +184,7 @@ export class RunnerConnection implements RunnerHandle {
 
   private openChat(request: ChatRequest, signal: AbortSignal): AsyncIterator<ChatEvent> {
     const stream = new ChatStream();
-    const id = String(++this.nextChatId);
+    const id = String(++this.nextRequestId);
     if (signal.aborted) {
       stream.abort(signal.reason);
     } else if (this.exit !== undefined || this.stopping) {
@@ -206,11 +245,27 @@ export class RunnerConnection implements RunnerHandle {
         stream.push(message.event);
         break;
       }
+      case "embedded": {
+        const pending = this.embeds.get(message.id);
+        if (pending === undefined) return; // cancelled: a late result is dropped
+        // Decoded before it is taken off the map: a malformed result breaks the connection, which fails it.
+        const result = decodeEmbedResult(message.result);
+        this.embeds.delete(message.id);
+        pending.resolve(result);
+        break;
+      }
       case "error": {
+        const error = ChaiboxError.fromJSON(message.error);
+        const pending = this.embeds.get(message.id);
+        if (pending !== undefined) {
+          this.embeds.delete(message.id);
+          pending.reject(error);
+          return;
+        }
         const stream = this.chats.get(message.id);
         if (stream === undefined) return;
         this.chats.delete(message.id);
-        stream.fail(ChaiboxError.fromJSON(message.error));
+        stream.fail(error);
         break;
       }
     }
@@ -254,11 +309,13 @@ export class RunnerConnection implements RunnerHandle {
   private onExit(exit: RunnerExit): void {
     this.exit = exit;
     const level = this.stopping ? "info" : "warn";
-    const fields = { modelId: this.modelId, runnerPid: this.pid, ...exit, inFlight: this.chats.size };
+    const fields = { modelId: this.modelId, runnerPid: this.pid, ...exit, inFlight: this.chats.size + this.embeds.size };
     this.logger[level](fields, "runner ended");
     const error = this.endedError();
     for (const stream of this.chats.values()) stream.fail(error);
     this.chats.clear();
+    for (const pending of this.embeds.values()) pending.reject(error);
+    this.embeds.clear();
     for (const waiter of this.loadWaiters.splice(0)) waiter.reject(this.loadFailure());
     this.socket.destroy();
   }

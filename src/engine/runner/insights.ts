@@ -3,9 +3,11 @@
  * GgufInsights and prints one JSON line (a GgufInsightsTable). It runs as a short-lived child because
  * GgufInsights loads llama.cpp's native addon, which only runner processes may do; the API caches the result.
  * The figures are hardware-independent (computed without a GPU backend); fit splits them between RAM and VRAM.
+ * The table also carries the file's traits (pooling, tool calling, reasoning: see traits.ts).
  */
-import { GgufInsights, readGgufFileInfo } from "node-llama-cpp";
-import type { GgufInsightsTable } from "../../models/estimate.js";
+import { getLlama, GgufInsights, LlamaLogLevel, readGgufFileInfo } from "node-llama-cpp";
+import { INSIGHTS_TABLE_VERSION, type GgufInsightsTable } from "../../models/estimate.js";
+import { readModelTraits } from "./traits.js";
 
 /** Sequence counts measured: `inference.parallel` rarely exceeds this; fit scales beyond it. */
 const MAX_SEQUENCES = 8;
@@ -41,8 +43,11 @@ async function measure(path: string, sha256: string): Promise<GgufInsightsTable>
     }
     context.push(row);
   }
+  // The CPU binding suffices to load a vocabulary; `build: "never"` because this child must never compile.
+  const llama = await getLlama({ gpu: false, build: "never", maxThreads: 1, progressLogs: false, logLevel: LlamaLogLevel.error });
+  const traits = await readModelTraits(llama, path);
   return {
-    version: 1,
+    version: INSIGHTS_TABLE_VERSION,
     sha256,
     totalLayers,
     trainContextSize: trained,
@@ -51,6 +56,7 @@ async function measure(path: string, sha256: string): Promise<GgufInsightsTable>
     model,
     contextSizes: sizes,
     context,
+    traits,
   };
 }
 

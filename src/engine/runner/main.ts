@@ -1,21 +1,24 @@
 /**
  * The runner entry: `node runner/main.js --socket PATH`. One runner process serves one loaded model. It
  * connects to the API process's unix socket, loads the model on `load`, serves many chats at once (one
- * context sequence each) and exits when the socket closes, so it never outlives the API process.
+ * context sequence each) — or, for an embedding model, embedding requests — and exits when the socket
+ * closes, so it never outlives the API process.
  * Logs go to stderr as pino JSON (level from CHAIBOX_RUNNER_LOG_LEVEL, default info); the launcher forwards
  * them.
  */
 import { createConnection, type Socket } from "node:net";
 import { parseArgs } from "node:util";
 import { pino, type Logger } from "pino";
-import type { ChatEvent, ChatRequest, LoadOptions } from "../contract.js";
+import type { ChatEvent, ChatRequest, EmbedRequest, LoadOptions } from "../contract.js";
 import { ChaiboxError } from "../../errors.js";
+import { wrongModelKindError } from "../model-kind.js";
 import { runChat } from "./chat.js";
-import { loadModelHost, toLoadError, type ModelHost } from "./model-host.js";
+import { loadModelHost, toLoadError, type ChatHost, type EmbeddingHost, type ModelHost } from "./model-host.js";
 import {
   LineSplitter,
   PROTOCOL_VERSION,
   decodeApiMessage,
+  encodeEmbedResult,
   encodeMessage,
   type ApiToRunnerMessage,
   type RunnerToApiMessage,
@@ -28,8 +31,10 @@ function toSerializable(error: unknown): ChaiboxError {
 
 class Runner {
   private host: ModelHost | undefined;
+  private modelId = "";
   private loading = false;
-  private readonly chats = new Map<string, AbortController>();
+  /** The chats and embeddings in progress, by request id, for `cancel`. */
+  private readonly requests = new Map<string, AbortController>();
   private shuttingDown = false;
 
   constructor(
@@ -49,8 +54,11 @@ class Runner {
       case "chat":
         this.startChat(message.id, message.request);
         break;
+      case "embed":
+        this.startEmbed(message.id, message.request);
+        break;
       case "cancel":
-        this.chats.get(message.id)?.abort(new ChaiboxError("internal_error", "cancelled"));
+        this.requests.get(message.id)?.abort(new ChaiboxError("internal_error", "cancelled"));
         break;
       case "shutdown":
         void this.shutdown(0);
@@ -65,6 +73,7 @@ class Runner {
       return;
     }
     this.loading = true;
+    this.modelId = modelId;
     this.log.info({ modelId, options }, "loading model");
     const started = performance.now();
     try {
@@ -80,22 +89,63 @@ class Runner {
     }
   }
 
-  private startChat(id: string, request: ChatRequest): void {
+  /**
+   * Registers request `id` for a host of `kind`; answers `error` and returns undefined when it cannot run
+   * (stopping, nothing loaded, a duplicate id, or a model of the other kind).
+   */
+  private admit(id: string, what: string, kind: ModelHost["kind"]): AbortController | undefined {
     const host = this.host;
-    if (host === undefined || this.chats.has(id) || this.shuttingDown) {
-      const code = this.shuttingDown ? "shutting_down" : "internal_error";
-      let reason = "duplicate id";
-      if (this.shuttingDown) reason = "the runner is stopping";
-      else if (host === undefined) reason = "no model is loaded";
-      this.send({ type: "error", id, error: new ChaiboxError(code, `chat ${id} rejected: ${reason}`).toJSON() });
-      return;
+    let error: ChaiboxError | undefined;
+    if (this.shuttingDown) error = new ChaiboxError("shutting_down", `${what} ${id} rejected: the runner is stopping`);
+    else if (host === undefined) error = new ChaiboxError("internal_error", `${what} ${id} rejected: no model is loaded`);
+    else if (this.requests.has(id)) error = new ChaiboxError("internal_error", `${what} ${id} rejected: duplicate id`);
+    // The scheduler checks the kind before it sends anything; this guards the runner on its own.
+    else if (host.kind !== kind) error = wrongModelKindError(this.modelId, host.kind);
+    if (error !== undefined) {
+      this.send({ type: "error", id, error: error.toJSON() });
+      return undefined;
     }
     const controller = new AbortController();
-    this.chats.set(id, controller);
-    void this.serveChat(host, id, request, controller.signal).finally(() => this.chats.delete(id));
+    this.requests.set(id, controller);
+    return controller;
   }
 
-  private async serveChat(host: ModelHost, id: string, request: ChatRequest, signal: AbortSignal): Promise<void> {
+  private startChat(id: string, request: ChatRequest): void {
+    const controller = this.admit(id, "chat", "chat");
+    if (controller === undefined || this.host?.kind !== "chat") return;
+    void this.serveChat(this.host, id, request, controller.signal).finally(() => this.requests.delete(id));
+  }
+
+  private startEmbed(id: string, request: EmbedRequest): void {
+    const controller = this.admit(id, "embedding", "embedding");
+    if (controller === undefined || this.host?.kind !== "embedding") return;
+    void this.serveEmbed(this.host, id, request, controller.signal).finally(() => this.requests.delete(id));
+  }
+
+  private async serveEmbed(host: EmbeddingHost, id: string, request: EmbedRequest, signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    try {
+      const result = await host.embed(request, signal);
+      if (!signal.aborted) this.send({ type: "embedded", id, result: encodeEmbedResult(result) });
+      this.log.debug({ id, inputs: request.inputs.length, ms: Math.round(performance.now() - started) }, "embedding done");
+    } catch (error) {
+      this.reportFailure(id, "embedding", error, signal);
+    }
+  }
+
+  private reportFailure(id: string, what: string, error: unknown, signal: AbortSignal): void {
+    // A cancelled request's consumer is gone: nothing more is sent for it.
+    if (signal.aborted) {
+      this.log.debug({ id }, `${what} cancelled`);
+      return;
+    }
+    const failure = toSerializable(error);
+    const level = failure.code === "internal_error" ? "error" : "info";
+    this.log[level]({ id, code: failure.code, err: failure.message }, `${what} failed`);
+    this.send({ type: "error", id, error: failure.toJSON() });
+  }
+
+  private async serveChat(host: ChatHost, id: string, request: ChatRequest, signal: AbortSignal): Promise<void> {
     const started = performance.now();
     try {
       const sequence = await host.acquire(signal);
@@ -108,15 +158,7 @@ class Runner {
       }
       this.log.debug({ id, ms: Math.round(performance.now() - started) }, "chat done");
     } catch (error) {
-      // A cancelled chat's consumer is gone: nothing more is sent for it.
-      if (signal.aborted) {
-        this.log.debug({ id, ms: Math.round(performance.now() - started) }, "chat cancelled");
-        return;
-      }
-      const failure = toSerializable(error);
-      const level = failure.code === "internal_error" ? "error" : "info";
-      this.log[level]({ id, code: failure.code, err: failure.message }, "chat failed");
-      this.send({ type: "error", id, error: failure.toJSON() });
+      this.reportFailure(id, "chat", error, signal);
     }
   }
 
@@ -125,7 +167,7 @@ class Runner {
     if (!this.shuttingDown) {
       this.shuttingDown = true;
       const reason = new ChaiboxError("shutting_down", "runner stopping");
-      for (const controller of this.chats.values()) controller.abort(reason);
+      for (const controller of this.requests.values()) controller.abort(reason);
       try {
         await this.host?.dispose();
       } catch (error) {

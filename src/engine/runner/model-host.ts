@@ -1,6 +1,7 @@
 /**
- * The loaded model of a runner: the llama.cpp binding, the model, one context with a sequence per parallel
- * request, and a pool that hands those sequences out.
+ * The loaded model of a runner: the llama.cpp binding, the model, and what serves its requests — for a chat
+ * model one context with a sequence per parallel request and a pool that hands those sequences out, for an
+ * embedding model one embedding context. Which one is read from the GGUF file (see model-kind.ts).
  */
 import {
   InsufficientMemoryError,
@@ -11,14 +12,21 @@ import {
   type Llama,
   type LlamaContext,
   type LlamaContextSequence,
+  type LlamaEmbeddingContext,
   type LlamaModel,
 } from "node-llama-cpp";
 import type { Logger } from "pino";
-import type { LoadedModelInfo, LoadOptions } from "../contract.js";
+import type { EmbedRequest, EmbedResult, LoadedModelInfo, LoadOptions } from "../contract.js";
 import { ChaiboxError } from "../../errors.js";
+import { modelKindOf } from "../model-kind.js";
+import { runEmbed } from "./embed.js";
 
-/** A loaded model with its context and sequence pool. */
-export interface ModelHost {
+/** A loaded model: a chat model with its sequence pool, or an embedding model. */
+export type ModelHost = ChatHost | EmbeddingHost;
+
+/** A loaded chat model with its context and sequence pool. */
+export interface ChatHost {
+  readonly kind: "chat";
   readonly llama: Llama;
   readonly model: LlamaModel;
   readonly context: LlamaContext;
@@ -29,6 +37,15 @@ export interface ModelHost {
   acquire(signal: AbortSignal): Promise<LlamaContextSequence>;
   /** Disposes a sequence (clearing its cells) and hands its slot to the next waiter. */
   release(sequence: LlamaContextSequence): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** A loaded embedding model with its embedding context. */
+export interface EmbeddingHost {
+  readonly kind: "embedding";
+  readonly info: LoadedModelInfo;
+  /** Embeds one request's inputs; requests take turns on the one embedding context. */
+  embed(request: EmbedRequest, signal: AbortSignal): Promise<EmbedResult>;
   dispose(): Promise<void>;
 }
 
@@ -65,7 +82,8 @@ export function toLoadError(error: unknown): ChaiboxError {
 }
 
 /**
- * Loads a model. The context holds `parallel` sequences of `contextSize` tokens each: node-llama-cpp's
+ * Loads a model: an embedding model (its GGUF declares a pooling type) into an embedding context, any other
+ * as a chat model. The chat context holds `parallel` sequences of `contextSize` tokens each: node-llama-cpp's
  * `contextSize` is per sequence and it allocates contextSize × sequences cells. Threads are always passed
  * explicitly: node-llama-cpp's default (at least 4) makes a small CPU ~100× slower.
  */
@@ -86,6 +104,8 @@ export async function loadModelHost(options: LoadOptions, log: Logger): Promise<
   });
   try {
     const model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: options.gpuLayers });
+    const { pooling_type: poolingType } = model.fileInfo.architectureMetadata as { pooling_type?: number };
+    if (modelKindOf(poolingType) === "embedding") return await loadEmbeddingHost(llama, model, options, log);
     const context = await model.createContext({
       contextSize: options.contextSize,
       sequences: options.parallel,
@@ -93,6 +113,8 @@ export async function loadModelHost(options: LoadOptions, log: Logger): Promise<
     });
     const sequenceContextSize = context.contextSize;
     const info: LoadedModelInfo = {
+      kind: "chat",
+      embeddingLength: model.embeddingVectorSize,
       contextSize: sequenceContextSize * options.parallel,
       sequenceContextSize,
       trainContextSize: model.trainContextSize,
@@ -111,13 +133,50 @@ export async function loadModelHost(options: LoadOptions, log: Logger): Promise<
   }
 }
 
+/**
+ * An embedding model gets one embedding context: node-llama-cpp's holds a single sequence, so the runner
+ * reports `parallel: 1` and the scheduler queues further requests. The batch spans the whole context:
+ * pooling happens per llama.cpp batch, so an input split over several batches would be pooled over its
+ * last batch only (llama.cpp's own server likewise needs an input to fit one batch).
+ */
+async function loadEmbeddingHost(llama: Llama, model: LlamaModel, options: LoadOptions, log: Logger): Promise<EmbeddingHost> {
+  const contextSize = options.contextSize;
+  const context: LlamaEmbeddingContext = await model.createEmbeddingContext({
+    contextSize,
+    batchSize: contextSize,
+    threads: options.threads,
+  });
+  const info: LoadedModelInfo = {
+    kind: "embedding",
+    embeddingLength: model.embeddingVectorSize,
+    contextSize,
+    sequenceContextSize: contextSize,
+    trainContextSize: model.trainContextSize,
+    parallel: 1,
+    threads: options.threads,
+    gpuLayers: model.gpuLayers,
+    gpu: llama.gpu,
+  };
+  log.info({ info }, "model loaded");
+  return {
+    kind: "embedding",
+    info,
+    embed: (request, signal) => runEmbed({ model, context, contextSize }, request, signal),
+    dispose: async () => {
+      await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+    },
+  };
+}
+
 function createHost(
   llama: Llama,
   model: LlamaModel,
   context: LlamaContext,
   chatWrapper: ChatWrapper,
   info: LoadedModelInfo,
-): ModelHost {
+): ChatHost {
   const waiters: (() => void)[] = [];
 
   const acquire = async (signal: AbortSignal): Promise<LlamaContextSequence> => {
@@ -155,5 +214,5 @@ function createHost(
     await llama.dispose();
   };
 
-  return { llama, model, context, chatWrapper, info, acquire, release, dispose };
+  return { kind: "chat", llama, model, context, chatWrapper, info, acquire, release, dispose };
 }

@@ -6,11 +6,12 @@
  * This module is plain data and framing: the API process imports it, so it must never import
  * node-llama-cpp.
  */
-import type { ChatEvent, ChatRequest, LoadedModelInfo, LoadOptions } from "../contract.js";
+import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, LoadedModelInfo, LoadOptions } from "../contract.js";
 import type { SerializedError } from "../../errors.js";
+import { float32Base64, fromFloat32Base64 } from "../float32.js";
 
-/** Bumped on any incompatible change; the runner announces it in `hello`. */
-export const PROTOCOL_VERSION = 1;
+/** Bumped on any incompatible change; the runner announces it in `hello`. 2: `embed`/`embedded`. */
+export const PROTOCOL_VERSION = 2;
 
 /**
  * Upper bound on one NDJSON line (default 64 MiB). A longer line means a broken peer: it is rejected rather
@@ -18,13 +19,25 @@ export const PROTOCOL_VERSION = 1;
  */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * An {@link EmbedResult} as it crosses the socket: each vector as base64 of its little-endian float32 bytes,
+ * which keeps every bit of the float32 values and takes a quarter of the bytes of JSON numbers (many inputs
+ * of a wide model would otherwise approach {@link MAX_LINE_BYTES}).
+ */
+export interface EncodedEmbedResult {
+  vectors: string[];
+  promptTokens: number;
+}
+
 /** Messages the API process sends to a runner. */
 export type ApiToRunnerMessage =
   /** Load the model; sent once, right after `hello`. Answered by `loaded` or `load_failed`. */
   | { type: "load"; modelId: string; options: LoadOptions }
   /** Start a chat. Answered by `event` messages ending in a `done` event, or by one `error`. */
   | { type: "chat"; id: string; request: ChatRequest }
-  /** Abort a chat; the runner frees its sequence and sends nothing more for that id. */
+  /** Embed inputs with an embedding model. Answered by one `embedded` or one `error`. */
+  | { type: "embed"; id: string; request: EmbedRequest }
+  /** Abort a chat or an embedding; the runner frees its sequence and sends nothing more for that id. */
   | { type: "cancel"; id: string }
   /** Finish up and exit; the runner also exits when the socket closes. */
   | { type: "shutdown" };
@@ -37,10 +50,26 @@ export type RunnerToApiMessage =
   | { type: "load_failed"; error: SerializedError }
   /** One event of chat `id`, in order; a `done` event ends the chat. */
   | { type: "event"; id: string; event: ChatEvent }
-  /** Chat `id` failed; nothing more follows for it. */
+  /** The vectors of embedding `id`; nothing more follows for it. */
+  | { type: "embedded"; id: string; result: EncodedEmbedResult }
+  /** Chat or embedding `id` failed; nothing more follows for it. */
   | { type: "error"; id: string; error: SerializedError };
 
 export type ProtocolMessage = ApiToRunnerMessage | RunnerToApiMessage;
+
+/** Encodes a result for the `embedded` message. */
+export function encodeEmbedResult(result: EmbedResult): EncodedEmbedResult {
+  return { vectors: result.embeddings.map(float32Base64), promptTokens: result.promptTokens };
+}
+
+/** Decodes an `embedded` message's result; throws {@link ProtocolError} when it is malformed. */
+export function decodeEmbedResult(encoded: EncodedEmbedResult): EmbedResult {
+  const { vectors, promptTokens } = encoded as Partial<EncodedEmbedResult>;
+  if (!Array.isArray(vectors) || !vectors.every((v) => typeof v === "string") || typeof promptTokens !== "number") {
+    throw new ProtocolError("embedded message with a malformed result");
+  }
+  return { embeddings: vectors.map(fromFloat32Base64), promptTokens };
+}
 
 /** A line that is not a valid protocol message. */
 export class ProtocolError extends Error {
@@ -120,14 +149,16 @@ function bufferView(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-const apiToRunnerTypes = new Set(["load", "chat", "cancel", "shutdown"]);
-const runnerToApiTypes = new Set(["hello", "loaded", "load_failed", "event", "error"]);
-const typesWithId = new Set(["chat", "cancel", "event", "error"]);
+const apiToRunnerTypes = new Set(["load", "chat", "embed", "cancel", "shutdown"]);
+const runnerToApiTypes = new Set(["hello", "loaded", "load_failed", "event", "embedded", "error"]);
+const typesWithId = new Set(["chat", "embed", "cancel", "event", "embedded", "error"]);
 /** The object-valued field each message type must carry. */
 const requiredObjectField: Record<string, string> = {
   load: "options",
   chat: "request",
+  embed: "request",
   event: "event",
+  embedded: "result",
   error: "error",
   load_failed: "error",
   loaded: "info",

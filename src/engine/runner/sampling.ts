@@ -14,8 +14,8 @@ export type SamplingSettings = Pick<
   "temperature" | "topP" | "seed" | "customStopTriggers" | "repeatPenalty" | "tokenBias"
 >;
 
-/** The number of tokens in the model's vocabulary, from its GGUF metadata. */
-function vocabularySize(model: LlamaModel): number {
+/** The number of tokens in the model's vocabulary, from its GGUF metadata (0 when it lists none). */
+export function vocabularySize(model: LlamaModel): number {
   const metadata = model.fileInfo.metadata as { tokenizer?: { ggml?: { tokens?: readonly unknown[] } } };
   return metadata.tokenizer?.ggml?.tokens?.length ?? 0;
 }

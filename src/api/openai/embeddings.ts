@@ -1,0 +1,21 @@
+/** `POST /v1/embeddings`: OpenAI's Embeddings API over the inference contract. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { InferenceService } from "../../engine/contract.js";
+import { abortOnDisconnect } from "../streaming.js";
+import { embeddingsObject, toEmbedRequest } from "./embeddings-mapping.js";
+import { EmbeddingsBody } from "./embeddings-schema.js";
+
+export interface EmbeddingsOptions {
+  inference: InferenceService;
+}
+
+export const embeddingsRoutes: FastifyPluginAsyncTypebox<EmbeddingsOptions> = async (app, { inference }) => {
+  app.post("/v1/embeddings", { schema: { body: EmbeddingsBody } }, async (request, reply) => {
+    const body = request.body;
+    const embed = toEmbedRequest(body);
+    // A client that goes away cancels the work still queued or running for it.
+    const signal = abortOnDisconnect(request, reply);
+    const result = await inference.embed(body.model, embed, signal);
+    return embeddingsObject(body.model, result, body.encoding_format ?? "float");
+  });
+};
