@@ -9,6 +9,8 @@ import type { FastifyInstance } from "fastify";
 /** Starts recording routes for the document. */
 export async function openApiCollector(app: FastifyInstance, version: string): Promise<void> {
   await app.register(swagger, {
+    // Model ids may hold ':' and '/', so the route takes the rest of the path; the document names it `{model}`.
+    transform: ({ schema, url }) => ({ schema, url: url.replace(/\/\*$/, "/{model}") }),
     openapi: {
       openapi: "3.1.0",
       info: {

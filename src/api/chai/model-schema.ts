@@ -66,15 +66,18 @@ export const ChaiModelInfoSchema = Type.Object(
 );
 export type ChaiModelInfo = Static<typeof ChaiModelInfoSchema>;
 
-/** A model as Chai describes it: OpenAI's model fields plus `chai`. */
-export interface ChaiModel {
-  id: string;
-  object: "model";
+/** A model as Chai describes it: OpenAI's model fields plus `chai` (the response schema of /v1/models). */
+export const ChaiModelSchema = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("model"),
   /** Unix seconds the model was installed. */
-  created: number;
-  owned_by: string;
-  chai: ChaiModelInfo;
-}
+  created: Type.Integer(),
+  owned_by: Type.String(),
+  chai: ChaiModelInfoSchema,
+});
+
+/** A model as Chai describes it: OpenAI's model fields plus `chai`. */
+export type ChaiModel = Static<typeof ChaiModelSchema>;
 
 /** Where the routes (models, select, `model: "auto"`) get the described models from. */
 export interface ChaiModelDirectory {
