@@ -29,6 +29,8 @@ export interface ModelEntry {
   runner: Runner | undefined;
   /** Waiting for the load mutex, for room, or launching. */
   loading: boolean;
+  /** Aborts the launch in progress, when the last request waiting for it leaves. */
+  launchAbort: AbortController | undefined;
   active: number;
   readonly queue: Waiter[];
   /** Recency for LRU eviction: a counter, not the clock, so ties cannot happen under a fake clock. */
@@ -59,6 +61,7 @@ export function newEntry(modelId: string, options: LoadOptions): ModelEntry {
     options,
     runner: undefined,
     loading: false,
+    launchAbort: undefined,
     active: 0,
     queue: [],
     lastUsed: 0,

@@ -38,9 +38,9 @@ export interface RunnerHandle {
 export interface RunnerLauncher {
   /**
    * Starts a runner and loads the model; rejects with model_load_failed (with the runner's reason) or
-   * insufficient_memory.
+   * insufficient_memory. Aborting `signal` stops the runner being started and rejects.
    */
-  launch(modelId: string, options: LoadOptions): Promise<RunnerHandle>;
+  launch(modelId: string, options: LoadOptions, signal?: AbortSignal): Promise<RunnerHandle>;
 }
 
 export { ChildProcessLauncher, type ChildProcessLauncherOptions } from "./launcher/child-process-launcher.js";

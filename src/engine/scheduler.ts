@@ -203,6 +203,8 @@ export class Scheduler implements InferenceService {
     }
     const target = entry;
     const queued = enqueue(target, signal, () => {
+      // A load nobody waits for would only hold up the next one (and its memory): end it.
+      if (target.queue.length === 0 && target.active === 0) target.launchAbort?.abort();
       this.forgetIfUnused(target);
       this.notify();
     });
@@ -265,13 +267,17 @@ export class Scheduler implements InferenceService {
 
   /** Runs under the load mutex; never rejects: a failure goes to the waiters. */
   private async load(entry: ModelEntry): Promise<void> {
+    const launch = new AbortController();
     try {
       if (!(await this.makeRoom(entry))) return;
       // Resolved again now that room is made: the settings are sized for the memory free at this moment.
       entry.options = await this.resolveModel(entry.modelId);
       this.log.info({ modelId: entry.modelId, ...(entry.options.summary !== undefined && { plan: entry.options.summary }) }, "loading model");
       const startedAt = this.clock.now();
-      const handle = await this.launcher.launch(entry.modelId, entry.options);
+      entry.launchAbort = launch;
+      const handle = await this.launcher.launch(entry.modelId, entry.options, launch.signal).finally(() => {
+        entry.launchAbort = undefined;
+      });
       const runner: Runner = { handle, loadedAt: this.clock.now(), expectedExit: false };
       entry.runner = runner;
       this.watch(entry, runner);
@@ -279,9 +285,14 @@ export class Scheduler implements InferenceService {
       // stop() rejected the waiters already; this runner must not outlive it.
       if (this.shuttingDown) await this.retire(entry, "shutdown");
     } catch (error) {
-      this.log.error({ modelId: entry.modelId, err: error }, "model load failed");
-      const failure = error instanceof Error ? error : new ChaiboxError("model_load_failed", String(error));
-      for (const waiter of entry.queue.splice(0)) waiter.fail(failure);
+      if (launch.signal.aborted) {
+        // Abandoned because every request left; one that came since starts a fresh load (pump, below).
+        this.log.info({ modelId: entry.modelId }, "load abandoned: no request waits for it");
+      } else {
+        this.log.error({ modelId: entry.modelId, err: error }, "model load failed");
+        const failure = error instanceof Error ? error : new ChaiboxError("model_load_failed", String(error));
+        for (const waiter of entry.queue.splice(0)) waiter.fail(failure);
+      }
     } finally {
       entry.loading = false;
       this.pump(entry);

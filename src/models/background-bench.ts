@@ -10,8 +10,8 @@
  * - one at a time; a model whose benchmark failed is not tried again until the next start;
  * - a model it loaded for the benchmark alone is unloaded afterwards, returning the memory.
  *
- * One case can still wait for it: a request for a model that is not loaded, arriving while the benchmark's
- * own model is being loaded, waits for that load (loads are one at a time), as it would behind any request.
+ * A user request that arrives while the benchmark's model is still loading does not wait behind that load
+ * either: aborting the benchmark leaves the load with nobody waiting, and the scheduler abandons such a load.
  */
 import type { LoadedModelStatus } from "../engine/scheduler-types.js";
 import { runBenchmark, type BenchmarkEngine, type BenchmarkResult } from "./benchmark.js";

@@ -169,8 +169,9 @@ export class FakeLauncher implements RunnerLauncher {
   readonly kinds = new Map<string, ModelKind>();
   private nextPid = 1000;
 
-  launch(modelId: string, options: LoadOptions): Promise<RunnerHandle> {
+  launch(modelId: string, options: LoadOptions, signal?: AbortSignal): Promise<RunnerHandle> {
     const result = deferred<RunnerHandle>();
+    signal?.addEventListener("abort", () => result.reject(new Error("launch abandoned")), { once: true });
     const launch: FakeLaunch = {
       modelId,
       options,

@@ -356,6 +356,15 @@ describe("runner with the tiny model", () => {
 });
 
 describe("runner failures", () => {
+  it("abandons a launch whose signal aborts: the runner is killed, nothing is left behind", async () => {
+    const controller = new AbortController();
+    const launching = launcher.launch("abandoned", loadOptions(), controller.signal);
+    setTimeout(() => controller.abort(), 30);
+    expectChaiboxError(await launching.catch((error: unknown) => error), "client_disconnected");
+    expect(await socketFiles()).toEqual([]);
+    expect(records.some((r) => r.message === "runner start failed" && r.fields.modelId === "abandoned")).toBe(true);
+  });
+
   it("reports runner_crashed after the partial text when the runner is SIGKILLed mid-stream", async () => {
     const runner = await launcher.launch("victim", loadOptions({ parallel: 1 }));
     const pid = runner.pid!;

@@ -124,6 +124,30 @@ describe("Scheduler admission and queueing", () => {
     expect(first.value).toMatchObject({ type: "text" });
   });
 
+  it("abandons a load nobody waits for any more, so the next model's load starts at once", async () => {
+    const { launcher, start } = setup({ maxLoadedModels: 2 });
+    launcher.manual = true;
+    const leaving = new AbortController();
+    const first = start("a", "hi", leaving.signal);
+    await settle();
+    expect(launcher.launches.map((l) => l.modelId)).toEqual(["a"]);
+    const second = start("b");
+    await settle();
+    // b waits behind a's load (one load at a time) until a's only request leaves.
+    expect(launcher.launches).toHaveLength(1);
+    leaving.abort(new Error("client went away"));
+    await settle();
+    expect(launcher.launches.map((l) => l.modelId)).toEqual(["a", "b"]);
+    launcher.launches[1]?.succeed();
+    expect((await second).events?.at(-1)).toMatchObject({ type: "done" });
+    expect((await first).error).toBeInstanceOf(Error);
+    // A request for a after all gets a fresh load.
+    const again = start("a");
+    await settle();
+    launcher.launches[2]?.succeed();
+    expect((await again).events?.at(-1)).toMatchObject({ type: "done" });
+  });
+
   it("sizes a model when it is admitted and again right before each load, never while it is loaded", async () => {
     const { scheduler, launcher, start, resolved } = setup();
     await start("m");

@@ -105,7 +105,7 @@ export class ChildProcessLauncher implements RunnerLauncher {
     this.loadTimeoutMs = options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
   }
 
-  async launch(modelId: string, loadOptions: LoadOptions): Promise<RunnerHandle> {
+  async launch(modelId: string, loadOptions: LoadOptions, signal?: AbortSignal): Promise<RunnerHandle> {
     const { runtimeDir, logger } = this.options;
     await mkdir(runtimeDir, { recursive: true, mode: 0o700 });
     const socketPath = join(runtimeDir, `runner-${randomBytes(6).toString("hex")}.sock`);
@@ -127,6 +127,9 @@ export class ChildProcessLauncher implements RunnerLauncher {
     });
     const runnerProcess = new ChildRunnerProcess(child, logger, modelId);
     logger.info({ modelId, runnerPid: child.pid, modelPath: loadOptions.modelPath }, "runner starting");
+    // Nobody waits for this load any more: ending the runner fails the steps below at once.
+    const abandon = (): void => runnerProcess.kill("SIGKILL");
+    signal?.addEventListener("abort", abandon, { once: true });
 
     let timer: NodeJS.Timeout | undefined;
     let handle: RunnerConnection | undefined;
@@ -153,16 +156,23 @@ export class ChildProcessLauncher implements RunnerLauncher {
       handle = new RunnerConnection(modelId, socket, runnerProcess, logger);
       const remaining = Math.max(1, this.loadTimeoutMs - (performance.now() - started));
       const info = await handle.load(loadOptions, remaining);
+      signal?.removeEventListener("abort", abandon);
+      if (signal?.aborted) throw new ChaiboxError("client_disconnected", "the load was abandoned: no request waits for it");
       logger.info({ modelId, runnerPid: child.pid, info, ms: Math.round(performance.now() - started) }, "runner ready");
       return handle;
     } catch (error) {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", abandon);
       // A connected runner gets a short graceful exit (it exits when its socket closes); otherwise kill.
       if (handle !== undefined) await handle.stop(FAILED_START_GRACE_MS);
       else runnerProcess.kill("SIGKILL");
       await runnerProcess.exited;
       await stopListening();
-      const failure = isChaiboxError(error) ? error : new ChaiboxError("model_load_failed", (error as Error).message);
+      const failure = signal?.aborted
+        ? new ChaiboxError("client_disconnected", "the load was abandoned: no request waits for it")
+        : isChaiboxError(error)
+          ? error
+          : new ChaiboxError("model_load_failed", (error as Error).message);
       logger.warn({ modelId, code: failure.code, err: failure.message }, "runner start failed");
       throw failure;
     }
