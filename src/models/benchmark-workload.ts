@@ -26,8 +26,11 @@ export function corpusText(count: number): string {
   return out.join(" ");
 }
 
+/** A system or user turn: what the prompts are made of (a subset of the contract's messages). */
+export type PromptMessage = Extract<ChatMessage, { role: "system" | "user" }>;
+
 /** The short prompt (TTFT and generation runs). */
-export function shortPrompt(tag: string): ChatMessage[] {
+export function shortPrompt(tag: string): PromptMessage[] {
   return [
     { role: "system", content: system },
     { role: "user", content: `[${tag}] Write a short story about a robot that waters the garden.` },
@@ -35,9 +38,14 @@ export function shortPrompt(tag: string): ChatMessage[] {
 }
 
 /** The long prompt (prompt-processing run): `count` words of the corpus to summarise. */
-export function longPrompt(tag: string, count: number): ChatMessage[] {
+export function longPrompt(tag: string, count: number): PromptMessage[] {
+  return summaryPrompt(tag, corpusText(count));
+}
+
+/** A prompt that asks to summarise `text` (the long prompt, for a text sized elsewhere). */
+export function summaryPrompt(tag: string, text: string): PromptMessage[] {
   return [
     { role: "system", content: system },
-    { role: "user", content: `[${tag}] Summarise the following notes in three bullet points.\n\n${corpusText(count)}` },
+    { role: "user", content: `[${tag}] Summarise the following notes in three bullet points.\n\n${text}` },
   ];
 }

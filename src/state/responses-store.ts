@@ -7,6 +7,7 @@
  */
 import type { ChatMessage } from "../engine/contract.js";
 import { migrate, type Migration, type StateDatabase } from "./db.js";
+import type { ResponseRecord } from "../api/openai/responses.js";
 
 export const responsesMigrations: readonly Migration[] = [
   {
@@ -25,18 +26,8 @@ export const responsesMigrations: readonly Migration[] = [
   },
 ];
 
-/** One stored response. */
-export interface StoredResponse {
-  id: string;
-  model: string;
-  /** Milliseconds since the epoch; retention counts from here. */
-  createdAt: number;
-  previousResponseId: string | null;
-  /** The response object as served (JSON). */
-  response: object;
-  /** Every turn up to and including this response's output, without its instructions. */
-  conversation: ChatMessage[];
-}
+/** One stored response: the record the Responses routes save and read. */
+export type StoredResponse = ResponseRecord;
 
 export interface ResponsesStoreOptions {
   /** How long a response is kept, in ms; `Infinity` keeps it until deleted. */

@@ -1,7 +1,9 @@
 /**
  * The workload both sides run: the same messages, sampling and limits, so the only difference between the
- * baseline and chaibox is chaibox itself (HTTP, scheduler, IPC, runner).
+ * baseline and chaibox is chaibox itself (HTTP, scheduler, IPC, runner). The prompts are `chaibox bench`'s
+ * (src/models/benchmark-workload.ts), so the figures of both compare.
  */
+import { corpusText, shortPrompt, summaryPrompt } from "../../src/models/benchmark-workload.js";
 
 /** One chat message, as both sides send it (OpenAI roles; the baseline maps them to a chat history). */
 export interface BenchMessage {
@@ -48,27 +50,6 @@ export interface StreamTiming {
 /** Runs one generation on a side and reports its timing. */
 export type RunStream = (request: StreamRequest) => Promise<StreamTiming>;
 
-const system = "You are a helpful assistant in a home AI box. Answer briefly and precisely.";
-
-const corpus = `The household assistant keeps track of groceries, reminders and the weather forecast for the week.
-It reads the calendar every morning, notices that the dentist appointment moved from Tuesday to Thursday,
-and suggests leaving twenty minutes earlier because of the roadworks on the bridge. In the evening it
-summarises the messages that arrived during the day, drafts short answers for the ones that need a reply,
-and asks before sending anything. The garden sensors report dry soil in the north bed, so it proposes to
-run the irrigation for ten minutes after sunset, when less water evaporates. The children ask it for help
-with homework about volcanoes, rivers and the water cycle, and it explains each step with a small example
-instead of giving the answer away. When the power price drops at night it starts the dishwasher and the
-washing machine, and it reminds everyone that the library books are due on Friday.`;
-
-const words = corpus.split(/\s+/).filter((w) => w !== "");
-
-/** The first `count` words of the corpus, repeated as often as needed. */
-function text(count: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) out.push(words[i % words.length] as string);
-  return out.join(" ");
-}
-
 /**
  * Builds a user text of about `targetTokens` tokens for the model's tokenizer (binary search on the word
  * count), so the prompt-processing run has the intended size whatever the vocabulary.
@@ -76,13 +57,13 @@ function text(count: number): string {
 export function longText(targetTokens: number, countTokens: (text: string) => number): string {
   let low = 1;
   let high = Math.max(2, targetTokens);
-  while (countTokens(text(high)) < targetTokens && high < 100_000) high *= 2;
+  while (countTokens(corpusText(high)) < targetTokens && high < 100_000) high *= 2;
   while (low < high) {
     const mid = Math.floor((low + high) / 2);
-    if (countTokens(text(mid)) < targetTokens) low = mid + 1;
+    if (countTokens(corpusText(mid)) < targetTokens) low = mid + 1;
     else high = mid;
   }
-  return text(low);
+  return corpusText(low);
 }
 
 /** Prompts of the run; `tag` makes each request unique so that no side can reuse a cached prefix. */
@@ -93,20 +74,8 @@ export interface Prompts {
 
 export function makePrompts(longUserText: string): Prompts {
   return {
-    short: (tag, maxTokens) => ({
-      messages: [
-        { role: "system", content: system },
-        { role: "user", content: `[${tag}] Write a short story about a robot that waters the garden.` },
-      ],
-      maxTokens,
-    }),
-    long: (tag, maxTokens) => ({
-      messages: [
-        { role: "system", content: system },
-        { role: "user", content: `[${tag}] Summarise the following notes in three bullet points.\n\n${longUserText}` },
-      ],
-      maxTokens,
-    }),
+    short: (tag, maxTokens) => ({ messages: shortPrompt(tag), maxTokens }),
+    long: (tag, maxTokens) => ({ messages: summaryPrompt(tag, longUserText), maxTokens }),
   };
 }
 
