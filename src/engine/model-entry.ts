@@ -157,3 +157,12 @@ export function statsOf(modelId: string, entry: ModelEntry | undefined): ModelSt
     loadedAt: entry.runner?.loadedAt ?? null,
   };
 }
+
+/** The loaded runner whose model is idle and was used longest ago: the one to evict for room. */
+export function leastRecentlyUsedIdle(entries: Iterable<ModelEntry>): ModelEntry | undefined {
+  let victim: ModelEntry | undefined;
+  for (const entry of entries) {
+    if (entry.runner && isIdle(entry) && (!victim || entry.lastUsed < victim.lastUsed)) victim = entry;
+  }
+  return victim;
+}

@@ -1,33 +1,15 @@
 /**
- * The scheduler: admits chats and embeddings into per-model slots and queues, loads one model at a time, unloads idle
- * runners after their keep-alive and evicts the least recently used one when too many are loaded. It is
- * pure: runners come from a {@link RunnerLauncher}, time from a {@link SchedulerClock}.
+ * The scheduler: admits chats and embeddings into per-model slots and queues, loads one model at a time,
+ * unloads idle runners after their keep-alive and evicts the least recently used one when too many are
+ * loaded. It is pure: runners come from a {@link RunnerLauncher}, time from a {@link SchedulerClock}.
  */
-import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, InferenceService } from "./contract.js";
-import type { LoadOptions, ModelKind } from "./contract.js";
+import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, InferenceService, LoadOptions, ModelKind } from "./contract.js";
 import type { RunnerLauncher } from "./runner-handle.js";
-import type {
-  LoadedModelStatus,
-  ModelStats,
-  SchedulerClock,
-  SchedulerLogger,
-  SchedulerOptions,
-} from "./scheduler-types.js";
+import type { LoadedModelStatus, ModelStats, SchedulerClock, SchedulerLogger, SchedulerOptions } from "./scheduler-types.js";
 import { realClock, silentLogger } from "./scheduler-types.js";
 import type { Lease, ModelEntry, Runner } from "./model-entry.js";
-import {
-  assumedRequestMs,
-  capacityOf,
-  deferred,
-  enqueue,
-  isIdle,
-  isUnused,
-  loadedStatusOf,
-  newEntry,
-  retryAfterSeconds,
-  shuttingDownError,
-  statsOf,
-} from "./model-entry.js";
+import { assumedRequestMs, capacityOf, deferred, enqueue, isIdle, isUnused, leastRecentlyUsedIdle } from "./model-entry.js";
+import { loadedStatusOf, newEntry, retryAfterSeconds, shuttingDownError, statsOf } from "./model-entry.js";
 import { callLease, streamLease, type LeaseHooks } from "./lease-stream.js";
 import { wrongModelKindError } from "./model-kind.js";
 import { ChaiboxError, isChaiboxError } from "../errors.js";
@@ -313,14 +295,9 @@ export class Scheduler implements InferenceService {
       if (this.shuttingDown) throw shuttingDownError();
       if (entry.queue.length === 0) return false;
       const changed = this.wake.promise;
-      let live = 0;
-      let victim: ModelEntry | undefined;
-      for (const other of this.models.values()) {
-        if (!other.runner) continue;
-        live += 1;
-        if (isIdle(other) && (!victim || other.lastUsed < victim.lastUsed)) victim = other;
-      }
+      const live = [...this.models.values()].filter((other) => other.runner !== undefined).length;
       if (live + this.stopping.size < this.maxLoadedModels) return true;
+      const victim = leastRecentlyUsedIdle(this.models.values());
       // Runners already stopping will make the room; evict only when the live ones alone fill it.
       if (victim && live >= this.maxLoadedModels) void this.retire(victim, `evicted to load ${entry.modelId}`);
       await changed;
