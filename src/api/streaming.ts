@@ -21,6 +21,7 @@ export function abortOnDisconnect(request: FastifyRequest, reply: FastifyReply):
 /** Writes one event stream to a raw response, honouring backpressure. */
 export class StreamWriter {
   private started = false;
+  private corked = false;
 
   constructor(
     private readonly reply: FastifyReply,
@@ -55,7 +56,22 @@ export class StreamWriter {
     const text = typeof data === "string" ? data : JSON.stringify(data);
     const name = event !== undefined ? `event: ${event.replace(/[\r\n]/g, "")}\n` : "";
     const frame = this.contentType === "text/event-stream" ? `${name}data: ${text}\n\n` : `${text}\n`;
+    this.corkUntilIdle();
     if (!this.reply.raw.write(frame)) await Promise.race([once(this.reply.raw, "drain"), once(this.reply.raw, "close")]);
+  }
+
+  /**
+   * Holds the frames written in one turn of the event loop (the headers, the role chunk and the first token;
+   * several tokens that arrived together) and sends them as one packet, so the client wakes once for them.
+   */
+  private corkUntilIdle(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.reply.raw.cork();
+    setImmediate(() => {
+      this.corked = false;
+      this.reply.raw.uncork();
+    });
   }
 
   end(): void {
