@@ -6,6 +6,12 @@ import { Type, type Static } from "@sinclair/typebox";
 
 export const CATALOG_VERSION = 1;
 
+/**
+ * An Ollama library name as the catalog lists it: lowercase `name:tag` with exactly one colon and a tag, each
+ * part a model-id segment (src/models/model-id.ts), so that the name is also a valid installed model id.
+ */
+export const OLLAMA_NAME_PATTERN = "^(?!.*\\.\\.)[a-z0-9][a-z0-9._-]*:[a-z0-9][a-z0-9._-]*$";
+
 export const CatalogFileSchema = Type.Object(
   {
     /** Quantization as written in file names: Q8_0, Q6_K, Q5_K_M, Q4_K_M, IQ4_XS, F16… */
@@ -56,6 +62,17 @@ export const CatalogEntrySchema = Type.Object(
     id: Type.String({ pattern: "^[a-z0-9][a-z0-9._-]*$", maxLength: 64 }),
     name: Type.String({ minLength: 1 }),
     family: Type.String({ minLength: 1, description: "e.g. qwen3, llama3.2, gemma3" }),
+    /**
+     * The Ollama library names (`name:tag`, lowercase, tag required) that denote this entry, e.g. `qwen3:8b` and
+     * `qwen3:latest`; an Ollama client pulling one gets the entry's first file. A name belongs to one entry only
+     * (checked by parseCatalog). Default: none (no Ollama counterpart).
+     */
+    ollama: Type.Optional(
+      Type.Array(Type.String({ pattern: OLLAMA_NAME_PATTERN, maxLength: 128 }), {
+        uniqueItems: true,
+        description: "Ollama library names (name:tag, lowercase) that pull this entry's first file, e.g. qwen3:8b, qwen3:latest",
+      }),
+    ),
     /** One line a user reads when choosing. */
     description: Type.String({ minLength: 1 }),
     kind: Type.Union([Type.Literal("chat"), Type.Literal("embedding")]),

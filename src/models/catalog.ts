@@ -30,16 +30,17 @@ export async function loadCatalog(file: string = defaultCatalogPath): Promise<Ca
 
 /** Validates catalog data; `source` names it in errors. */
 export function parseCatalog(data: unknown, source = "catalog"): Catalog {
-  const problems = [...Value.Errors(CatalogSchema, data), ...duplicates(data)].map((e) => `${e.path || "/"}: ${e.message}`);
+  const problems = [...Value.Errors(CatalogSchema, data), ...consistencyProblems(data)].map((e) => `${e.path || "/"}: ${e.message}`);
   if (problems.length > 0) throw new Error(`invalid model catalog (${source}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   return data as Catalog;
 }
 
 /**
- * Repeated ids and repeated quantizations within an entry, which the schema cannot express. Read from whatever
- * is well-formed enough to inspect, so that they are listed together with the schema's own problems.
+ * What the schema cannot express: repeated ids, repeated quantizations within an entry, and Ollama names that
+ * are ambiguous (see {@link ollamaNameProblems}). Read from whatever is well-formed enough to inspect, so that
+ * they are listed together with the schema's own problems.
  */
-function duplicates(data: unknown): { path: string; message: string }[] {
+function consistencyProblems(data: unknown): { path: string; message: string }[] {
   const found: { path: string; message: string }[] = [];
   const models = (data as { models?: unknown } | null)?.models;
   if (!Array.isArray(models)) return found;
@@ -57,6 +58,50 @@ function duplicates(data: unknown): { path: string; message: string }[] {
       if (typeof quant !== "string") continue;
       if (quants.has(quant.toLowerCase())) found.push({ path: `/models/${index}/files`, message: `quantization ${quant} listed twice` });
       quants.add(quant.toLowerCase());
+    }
+  });
+  return [...found, ...ollamaNameProblems(models as unknown[])];
+}
+
+/**
+ * Ollama names (`ollama`) that would not resolve to one entry: a name listed by two entries, and a name that
+ * reads as a catalog reference of another meaning: `<id>:<quant>` of an entry's own file, or `<id>:latest`
+ * (which means the bare `<id>`) listed by an entry other than `<id>`.
+ */
+function ollamaNameProblems(models: unknown[]): { path: string; message: string }[] {
+  const found: { path: string; message: string }[] = [];
+  const entries = models.map((entry) => {
+    const { id, files, ollama } = (entry ?? {}) as { id?: unknown; files?: unknown; ollama?: unknown };
+    const quants = Array.isArray(files)
+      ? (files as unknown[]).flatMap((f) => {
+          const quant = (f as { quant?: unknown } | null)?.quant;
+          return typeof quant === "string" ? [quant.toLowerCase()] : [];
+        })
+      : [];
+    return { id: typeof id === "string" ? id : undefined, quants, names: Array.isArray(ollama) ? (ollama as unknown[]) : [] };
+  });
+  const byId = new Map(entries.flatMap((e) => (e.id === undefined ? [] : [[e.id, e] as const])));
+  const owners = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    for (const raw of entry.names) {
+      if (typeof raw !== "string") continue;
+      const name = raw.toLowerCase();
+      const path = `/models/${index}/ollama`;
+      const owner = owners.get(name);
+      if (owner !== undefined && owner !== index) {
+        const first = entries[owner]?.id ?? `entry ${owner}`;
+        found.push({ path, message: `Ollama name '${raw}' is already listed by '${first}'; a name may denote one entry only` });
+        continue;
+      }
+      owners.set(name, index);
+      const [base = "", tag = ""] = name.split(":");
+      const target = byId.get(base);
+      if (target === undefined) continue;
+      if (target.quants.includes(tag)) {
+        found.push({ path, message: `Ollama name '${raw}' reads as the catalog reference ${base}:${tag}` });
+      } else if (tag === "latest" && target !== entry) {
+        found.push({ path, message: `Ollama name '${raw}' would make '${base}' mean another entry than the catalog's '${base}'` });
+      }
     }
   });
   return found;

@@ -111,6 +111,17 @@ describe("the shipped catalog", () => {
     }
   });
 
+  it("names the Ollama library models of each entry that has one", () => {
+    const of = (id: string): string[] | undefined => catalog.models.find((m) => m.id === id)?.ollama;
+    expect(of("qwen3-8b")).toEqual(["qwen3:8b", "qwen3:latest"]);
+    expect(of("qwen3-30b-a3b")).toEqual(["qwen3:30b"]);
+    expect(of("qwen3-embedding-0.6b")).toEqual(["qwen3-embedding:0.6b"]);
+    expect(of("smollm3-3b")).toBeUndefined();
+    for (const m of catalog.models.filter((e) => e.id !== "smollm3-3b")) expect(m.ollama, m.id).toBeDefined();
+    const names = catalog.models.flatMap((m) => m.ollama ?? []);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
   it("gives Gemma 3 its 5-of-6 sliding-window layers", () => {
     for (const m of catalog.models.filter((e) => e.family === "gemma3")) {
       const { layers, slidingWindowLayers } = m.architecture;
@@ -151,8 +162,20 @@ describe("findCatalogFile", () => {
 });
 
 describe("parseCatalog", () => {
-  /** A well-formed entry (a copy of a real one) under `id`. */
-  const entry = (id: string): CatalogEntry => ({ ...structuredClone(catalog.models.find((m) => m.id === "qwen3-0.6b")!), id });
+  /** A well-formed entry (a copy of a real one, without its Ollama names) under `id`. */
+  const entry = (id: string, ollama?: string[]): CatalogEntry => {
+    const copy: CatalogEntry = { ...structuredClone(catalog.models.find((m) => m.id === "qwen3-0.6b")!), id };
+    delete copy.ollama;
+    return ollama === undefined ? copy : { ...copy, ollama };
+  };
+  const problemsOf = (data: unknown): string => {
+    try {
+      parseCatalog(data, "test.json");
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error("expected the catalog to be refused");
+  };
 
   it("accepts a well-formed catalog", () => {
     expect(parseCatalog({ version: 1, models: [entry("a"), entry("b")] }).models).toHaveLength(2);
@@ -179,5 +202,29 @@ describe("parseCatalog", () => {
     const twice = entry("a");
     twice.files[1]!.quant = "q8_0";
     expect(() => parseCatalog({ version: 1, models: [twice] })).toThrow(/quantization q8_0 listed twice/);
+  });
+
+  it("accepts Ollama names, including <id>:latest on the entry <id> itself", () => {
+    const models = [entry("a", ["fam:1b", "fam:latest"]), entry("b", ["fam:2b", "b:latest", "b:x1"]), entry("c")];
+    expect(parseCatalog({ version: 1, models }).models.map((m) => m.ollama)).toEqual([["fam:1b", "fam:latest"], ["fam:2b", "b:latest", "b:x1"], undefined]);
+  });
+
+  it("refuses an Ollama name listed by two entries, naming the first", () => {
+    const message = problemsOf({ version: 1, models: [entry("a", ["fam:1b", "fam:latest"]), entry("b", ["fam:2b"]), entry("c", ["fam:latest"])] });
+    expect(message).toContain("/models/2/ollama: Ollama name 'fam:latest' is already listed by 'a'; a name may denote one entry only");
+    expect(message).not.toContain("/models/1/ollama");
+  });
+
+  it("refuses Ollama names that are not lowercase name:tag", () => {
+    for (const name of ["Qwen3:4B", "qwen3", "qwen3:", ":4b", "qwen3:4b:q4", "qwen3 :4b", "qwen3:4b..x", "-qwen3:4b"]) {
+      expect(problemsOf({ version: 1, models: [entry("a", [name])] }), name).toMatch(/\/models\/0\/ollama\/0: /);
+    }
+    expect(problemsOf({ version: 1, models: [entry("a", ["fam:1b", "fam:1b"])] })).toMatch(/\/models\/0\/ollama: /);
+  });
+
+  it("refuses Ollama names that read as a catalog reference of another meaning", () => {
+    const message = problemsOf({ version: 1, models: [entry("a", ["a:q4_k_m"]), entry("b", ["a:latest"])] });
+    expect(message).toContain("/models/0/ollama: Ollama name 'a:q4_k_m' reads as the catalog reference a:q4_k_m");
+    expect(message).toContain("/models/1/ollama: Ollama name 'a:latest' would make 'a' mean another entry than the catalog's 'a'");
   });
 });
