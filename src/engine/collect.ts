@@ -1,25 +1,34 @@
-import type { ChatEvent, FinishReason, ToolCall, Usage } from "./contract.js";
+import type { ChatEvent, ChatTimings, FinishReason, ToolCall, Usage } from "./contract.js";
 
 /** A whole generation, gathered from its events (for non-streaming replies in any dialect). */
 export interface CollectedChat {
   text: string;
+  /** The model's thinking (its `reasoning` events); empty when it emitted none. */
+  reasoning: string;
   toolCalls: ToolCall[];
   finishReason: FinishReason;
   usage: Usage;
+  /** Where the time went, when the runner measured it. */
+  timings?: ChatTimings;
 }
 
 /** Drains a chat event stream into one result. Errors thrown by the stream propagate unchanged. */
 export async function collectChat(events: AsyncIterable<ChatEvent> | AsyncIterator<ChatEvent>): Promise<CollectedChat> {
   const iterator = Symbol.asyncIterator in events ? events[Symbol.asyncIterator]() : events;
   let text = "";
+  let reasoning = "";
   const toolCalls: ToolCall[] = [];
   for (;;) {
     const step = await iterator.next();
     if (step.done) break;
     const event = step.value;
     if (event.type === "text") text += event.text;
+    else if (event.type === "reasoning") reasoning += event.text;
     else if (event.type === "tool_calls") toolCalls.push(...event.calls);
-    else return { text, toolCalls, finishReason: event.finishReason, usage: event.usage };
+    else if (event.type === "done") {
+      const { finishReason, usage, timings } = event;
+      return { text, reasoning, toolCalls, finishReason, usage, ...(timings !== undefined && { timings }) };
+    }
   }
   throw new Error("the chat stream ended without a done event");
 }

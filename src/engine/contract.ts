@@ -54,6 +54,13 @@ export interface SamplingOptions {
   stop?: string[];
   presencePenalty?: number;
   frequencyPenalty?: number;
+  /** Samples among the K most likely tokens only; 0 disables it (as in llama.cpp). Default 40. */
+  topK?: number;
+  /**
+   * llama.cpp's repeat penalty: divides the logits of the tokens among the last 64 generated ones (combined
+   * with the presence/frequency penalties); 1 = off. Default 1.1 (node-llama-cpp's).
+   */
+  repeatPenalty?: number;
   /** Token id (decimal string) → additive logit bias, as OpenAI's `logit_bias` (-100..100). */
   tokenBias?: Record<string, number>;
 }
@@ -66,6 +73,17 @@ export interface ChatRequest {
   /** Default: `text`. */
   responseFormat?: ResponseFormat;
   sampling: SamplingOptions;
+  /**
+   * Evaluated as is, without the chat template; `messages`, `tools` must then be empty. The model continues
+   * the text (Ollama's `/api/generate` with `raw: true`). Special-token text in it (e.g. `<|im_start|>`) is
+   * read as those tokens, so a client can write its own template. Default: none (a chat).
+   */
+  rawPrompt?: string;
+  /**
+   * false asks a reasoning model to skip its thinking (a thought budget of 0). Default: the model's own
+   * behaviour.
+   */
+  think?: boolean;
 }
 
 export interface Usage {
@@ -75,14 +93,26 @@ export interface Usage {
 
 export type FinishReason = "stop" | "length" | "tool_calls";
 
+/** Where a generation's time went, measured in the runner (milliseconds). */
+export interface ChatTimings {
+  /** From the start of the generation to its first token: evaluating the prompt. */
+  promptMs: number;
+  /** From the first token to the end of the generation. */
+  generationMs: number;
+}
+
 /**
- * What a generation emits, in order: any number of `text` deltas, at most one `tool_calls`, then exactly one
- * `done`. A failure ends the stream by throwing a {@link ChaiboxError} instead of `done`.
+ * What a generation emits, in order: any number of `reasoning` and `text` deltas, at most one `tool_calls`,
+ * then exactly one `done`. A failure ends the stream by throwing a {@link ChaiboxError} instead of `done`.
+ * Consumers must ignore event types they do not know.
  */
 export type ChatEvent =
+  /** The model's thinking, before its answer; only models whose chat wrapper has a thought segment emit it. */
+  | { type: "reasoning"; text: string }
   | { type: "text"; text: string }
   | { type: "tool_calls"; calls: ToolCall[] }
-  | { type: "done"; finishReason: FinishReason; usage: Usage };
+  /** `timings` is absent when the runner did not measure the generation. */
+  | { type: "done"; finishReason: FinishReason; usage: Usage; timings?: ChatTimings };
 
 /**
  * What a model is for, read from its GGUF file (never guessed from its name): `embedding` when the file
@@ -101,6 +131,11 @@ export interface EmbedRequest {
    * otherwise). Default: the model's.
    */
   dimensions?: number;
+  /**
+   * Cut inputs longer than the context to fit (keeping their start) instead of failing with
+   * context_length_exceeded. Default false.
+   */
+  truncate?: boolean;
 }
 
 export interface EmbedResult {
@@ -145,19 +180,34 @@ export interface LoadOptions {
   summary?: string;
 }
 
+/** How a request is admitted, beyond the model and the request itself. */
+export interface AdmissionOptions {
+  /**
+   * How long the model stays loaded once idle, from this request on (Ollama's keep_alive): it replaces the
+   * configured keep-alive for this model until the model unloads or another request sets it again. 0 unloads
+   * the model as soon as it is idle; Infinity keeps it loaded. Default: the model's current keep-alive.
+   */
+  keepAliveMs?: number;
+}
+
 /** The API process's view of inference: dialects call this and nothing else. */
 export interface InferenceService {
   /**
    * Runs one chat. The iterable is lazy: admission (queueing, loading) happens on the first `next()`, so a
    * dialect can still turn a queue-full or unknown-model error into a plain HTTP error before streaming.
-   * Aborting `signal` cancels the generation and frees its sequence.
+   * Aborting `signal` cancels the generation and frees its sequence. `admission` default: none.
    */
-  chat(modelId: string, request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatEvent>;
+  chat(modelId: string, request: ChatRequest, signal: AbortSignal, admission?: AdmissionOptions): AsyncIterable<ChatEvent>;
   /**
    * Embeds the inputs with an embedding model, under the same admission as `chat` (queue, slots,
    * keep-alive). Throws `wrong_model_kind` for a chat model (and `chat` throws it for an embedding model),
-   * `context_length_exceeded` naming `input[i]` for an input longer than the context. Aborting `signal`
-   * cancels it.
+   * `context_length_exceeded` naming `input[i]` for an input longer than the context (unless
+   * `request.truncate`). Aborting `signal` cancels it. `admission` default: none.
    */
-  embed(modelId: string, request: EmbedRequest, signal: AbortSignal): Promise<EmbedResult>;
+  embed(modelId: string, request: EmbedRequest, signal: AbortSignal, admission?: AdmissionOptions): Promise<EmbedResult>;
+  /**
+   * Loads the model when it is not loaded (queueing like a request, any model kind) and applies `admission`,
+   * running nothing: Ollama's preload. Resolves once the model is loaded. `admission` default: none.
+   */
+  preload(modelId: string, signal: AbortSignal, admission?: AdmissionOptions): Promise<void>;
 }

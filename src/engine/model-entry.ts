@@ -1,7 +1,7 @@
 /** A model's scheduling state (runner, slots, FIFO queue, keep-alive) and the pure helpers around it. */
-import type { LoadOptions } from "./contract.js";
+import type { AdmissionOptions, LoadOptions } from "./contract.js";
 import type { RunnerHandle } from "./runner-handle.js";
-import type { LoadedModelStatus, ModelStats } from "./scheduler-types.js";
+import type { LoadedModelStatus, ModelStats, SchedulerClock } from "./scheduler-types.js";
 import { ChaiboxError } from "../errors.js";
 
 /** Duration assumed for a request until one has been measured: a short answer on a small box. */
@@ -13,6 +13,11 @@ export interface Runner {
   readonly loadedAt: number;
   /** Set when the scheduler itself stops the runner, so its exit is not reported as a crash. */
   expectedExit: boolean;
+  /**
+   * The keep-alive the latest admitted request set (Ollama's keep_alive), replacing the scheduler's; it lives
+   * on the runner so that it is forgotten with it. Default undefined: the scheduler's.
+   */
+  keepAliveMs: number | undefined;
 }
 
 /** A queued request: the scheduler either grants it a slot or fails it. */
@@ -121,6 +126,17 @@ export function isUnused(entry: ModelEntry): boolean {
   return !entry.runner && !entry.loading && entry.active === 0 && entry.queue.length === 0;
 }
 
+/** The next moving average of request durations (ms), for {@link queueFullError}'s estimate. */
+export function nextAverageMs(previous: number | undefined, tookMs: number): number {
+  return previous === undefined ? tookMs : previous * 0.8 + tookMs * 0.2;
+}
+
+/** The error of a request that finds the model's queue full, with when to retry. */
+export function queueFullError(entry: ModelEntry, averageMs: number | undefined): ChaiboxError {
+  const retry = retryAfterSeconds(entry.queue.length, capacityOf(entry), averageMs ?? assumedRequestMs);
+  return new ChaiboxError("queue_full", `The queue for model ${entry.modelId} is full; retry later.`, { retryAfterSeconds: retry });
+}
+
 /**
  * Seconds until a rejected request would likely get a slot: the queue ahead of it drains `capacity` at a
  * time, each round taking about `averageMs`. At least 1, at most an hour.
@@ -128,6 +144,49 @@ export function isUnused(entry: ModelEntry): boolean {
 export function retryAfterSeconds(queued: number, capacity: number, averageMs: number): number {
   const seconds = Math.ceil(((queued / capacity + 1) * averageMs) / 1000);
   return Math.min(3600, Math.max(1, seconds));
+}
+
+/**
+ * Checks a request's admission options: a keep-alive must be a number (negative or Infinity = never
+ * expires, as the scheduler's own). Throws `invalid_request` naming `keep_alive`.
+ */
+export function checkAdmission(admission: AdmissionOptions | undefined): void {
+  const keepAliveMs = admission?.keepAliveMs;
+  if (keepAliveMs !== undefined && (typeof keepAliveMs !== "number" || Number.isNaN(keepAliveMs))) {
+    throw new ChaiboxError("invalid_request", `keep-alive must be a duration, got ${String(keepAliveMs)}`, { param: "keep_alive" });
+  }
+}
+
+/**
+ * A request's keep-alive replaces the runner's, if `handle` is still the model's runner: the latest admitted
+ * request wins, as in Ollama. Without one the runner's stays.
+ */
+export function applyAdmission(entry: ModelEntry, handle: RunnerHandle, admission: AdmissionOptions | undefined): void {
+  const runner = entry.runner;
+  if (admission?.keepAliveMs !== undefined && runner?.handle === handle) runner.keepAliveMs = admission.keepAliveMs;
+}
+
+/** Whether a keep-alive never expires: negative or infinite. */
+export function keepsForever(keepAliveMs: number): boolean {
+  return keepAliveMs < 0 || !Number.isFinite(keepAliveMs);
+}
+
+/** Stops the entry's keep-alive timer; the model then has no expiry. */
+export function clearKeepAlive(entry: ModelEntry, clock: SchedulerClock): void {
+  if (entry.timer) clock.clearTimeout(entry.timer.handle);
+  entry.timer = undefined;
+  entry.expiresAt = null;
+}
+
+/** (Re)starts the entry's keep-alive timer: `expire` runs after `keepAliveMs` unless cleared before. */
+export function armKeepAlive(entry: ModelEntry, clock: SchedulerClock, keepAliveMs: number, expire: () => void): void {
+  clearKeepAlive(entry, clock);
+  entry.expiresAt = clock.now() + keepAliveMs;
+  const handle = clock.setTimeout(() => {
+    entry.timer = undefined;
+    expire();
+  }, keepAliveMs);
+  entry.timer = { handle };
 }
 
 /** The status-endpoint view of a model, or undefined when it has no runner (yet). */

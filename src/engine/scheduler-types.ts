@@ -22,7 +22,10 @@ export interface SchedulerOptions {
   resolveModel(modelId: string): Promise<LoadOptions>;
   /** Requests that may wait per model beyond the running ones. Default 16. */
   queueSize?: number;
-  /** Idle time before a model's runner is stopped. Default 5 minutes; 0 = at once; negative/Infinity = never. */
+  /**
+   * Idle time before a model's runner is stopped. Default 5 minutes; 0 = at once; negative/Infinity = never.
+   * A request's `AdmissionOptions.keepAliveMs` replaces it for that model's runner.
+   */
   keepAliveMs?: number;
   /** Runners alive at once; loading another first stops the LRU idle one. Default 2. */
   maxLoadedModels?: number;

@@ -3,13 +3,13 @@
  * unloads idle runners after their keep-alive and evicts the least recently used one when too many are
  * loaded. It is pure: runners come from a {@link RunnerLauncher}, time from a {@link SchedulerClock}.
  */
-import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, InferenceService, LoadOptions, ModelKind } from "./contract.js";
+import type { AdmissionOptions, ChatEvent, ChatRequest, EmbedRequest, EmbedResult, InferenceService, LoadOptions, ModelKind } from "./contract.js";
 import type { RunnerLauncher } from "./runner-handle.js";
 import type { LoadedModelStatus, ModelStats, SchedulerClock, SchedulerLogger, SchedulerOptions } from "./scheduler-types.js";
 import { realClock, silentLogger } from "./scheduler-types.js";
 import type { Lease, ModelEntry, Runner } from "./model-entry.js";
-import { assumedRequestMs, capacityOf, deferred, enqueue, isIdle, isUnused, leastRecentlyUsedIdle } from "./model-entry.js";
-import { loadedStatusOf, newEntry, retryAfterSeconds, shuttingDownError, statsOf } from "./model-entry.js";
+import { applyAdmission, armKeepAlive, capacityOf, checkAdmission, clearKeepAlive, deferred, enqueue, isIdle, isUnused, keepsForever } from "./model-entry.js";
+import { leastRecentlyUsedIdle, loadedStatusOf, newEntry, nextAverageMs, queueFullError, shuttingDownError, statsOf } from "./model-entry.js";
 import { callLease, streamLease, type LeaseHooks } from "./lease-stream.js";
 import { wrongModelKindError } from "./model-kind.js";
 import { ChaiboxError, isChaiboxError } from "../errors.js";
@@ -53,18 +53,38 @@ export class Scheduler implements InferenceService {
    * Lazy: the first `next()` resolves the model (failing fast with `model_not_found`), then runs at once,
    * waits in the model's FIFO queue, or throws `queue_full` (with `details.retryAfterSeconds`) at once.
    * Aborting `signal` while queued throws its reason; while running it cancels the runner's generation.
+   * `admission.keepAliveMs` applies once the request has a slot (default: the model's keep-alive stays).
    */
-  chat(modelId: string, request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatEvent> {
-    return this.run(modelId, request, signal);
+  chat(modelId: string, request: ChatRequest, signal: AbortSignal, admission?: AdmissionOptions): AsyncIterable<ChatEvent> {
+    return this.run(modelId, request, signal, admission);
   }
 
   /**
    * Admitted as {@link Scheduler.chat} is (same queue, slots and keep-alive), on an embedding model's runner.
    * A model known to be a chat model is refused with `wrong_model_kind` before it takes queue room.
    */
-  async embed(modelId: string, request: EmbedRequest, signal: AbortSignal): Promise<EmbedResult> {
-    const lease = await this.acquire(modelId, "embedding", signal);
+  async embed(modelId: string, request: EmbedRequest, signal: AbortSignal, admission?: AdmissionOptions): Promise<EmbedResult> {
+    const lease = await this.acquire(modelId, "embedding", signal, admission);
     return callLease(lease, signal, this.hooksFor(lease, signal), (inner) => lease.handle.embed(request, inner));
+  }
+
+  /**
+   * Loads a model of either kind, running nothing, and applies `admission` (default: none). Without a runner it
+   * queues like a request and rejects as one; a loaded model takes no slot: its keep-alive changes at once.
+   */
+  async preload(modelId: string, signal: AbortSignal, admission?: AdmissionOptions): Promise<void> {
+    checkAdmission(admission);
+    const entry = this.models.get(modelId);
+    if (entry?.runner && !this.shuttingDown) {
+      signal.throwIfAborted();
+      entry.lastUsed = ++this.useCounter;
+      applyAdmission(entry, entry.runner.handle, admission);
+      if (isIdle(entry)) this.onIdle(entry);
+      return;
+    }
+    // Granted once the runner is up, then given straight back: the release starts the keep-alive.
+    const lease = await this.acquire(modelId, undefined, signal, admission);
+    this.release(lease, false);
   }
 
   /** The models with a running runner, oldest load first. */
@@ -104,7 +124,7 @@ export class Scheduler implements InferenceService {
   private async shutdown(deadlineMs: number): Promise<void> {
     this.shuttingDown = true;
     for (const entry of this.models.values()) {
-      this.clearKeepAlive(entry);
+      clearKeepAlive(entry, this.clock);
       for (const waiter of entry.queue.splice(0)) waiter.fail(shuttingDownError());
     }
     this.notify();
@@ -125,8 +145,8 @@ export class Scheduler implements InferenceService {
     await Promise.all([...this.stopping]);
   }
 
-  private async *run(modelId: string, request: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatEvent> {
-    const lease = await this.acquire(modelId, "chat", signal);
+  private async *run(modelId: string, request: ChatRequest, signal: AbortSignal, admission: AdmissionOptions | undefined): AsyncGenerator<ChatEvent> {
+    const lease = await this.acquire(modelId, "chat", signal, admission);
     yield* streamLease(lease, request, signal, this.hooksFor(lease, signal));
   }
 
@@ -135,12 +155,19 @@ export class Scheduler implements InferenceService {
     return { translate, release: (finished) => this.release(lease, finished), log: this.log };
   }
 
-  /** A slot on a runner of `kind`: a loaded model of the other kind is refused at once, a fresh one once up. */
-  private async acquire(modelId: string, kind: ModelKind, signal: AbortSignal): Promise<Lease> {
+  /**
+   * A slot on a runner of `kind` (undefined: either): a loaded model of the other kind is refused at once, a
+   * fresh one once up. Only a request that got its slot applies its admission options.
+   */
+  private async acquire(modelId: string, kind: ModelKind | undefined, signal: AbortSignal, admission: AdmissionOptions | undefined): Promise<Lease> {
+    checkAdmission(admission);
     const lease = await this.admit(modelId, kind, signal);
     // Granted to a waiter when the runner came up: only now is the kind known.
     const actual = lease.handle.info.kind;
-    if (actual === kind) return lease;
+    if (kind === undefined || actual === kind) {
+      applyAdmission(lease.entry, lease.handle, admission);
+      return lease;
+    }
     this.release(lease, false);
     throw wrongModelKindError(modelId, actual);
   }
@@ -157,7 +184,7 @@ export class Scheduler implements InferenceService {
     return error;
   }
 
-  private async admit(modelId: string, kind: ModelKind, signal: AbortSignal): Promise<Lease> {
+  private async admit(modelId: string, kind: ModelKind | undefined, signal: AbortSignal): Promise<Lease> {
     if (this.shuttingDown) throw shuttingDownError();
     signal.throwIfAborted();
     let entry = this.models.get(modelId);
@@ -174,15 +201,11 @@ export class Scheduler implements InferenceService {
       }
     }
     const known = entry.runner?.handle.info.kind;
-    if (known !== undefined && known !== kind) throw wrongModelKindError(modelId, known);
+    if (known !== undefined && kind !== undefined && known !== kind) throw wrongModelKindError(modelId, known);
     const capacity = capacityOf(entry);
     if (entry.runner && entry.queue.length === 0 && entry.active < capacity) return this.grant(entry);
     // While loading, the first `capacity` waiters are the ones that will run, so they do not use queue room.
-    if (entry.active + entry.queue.length >= capacity + this.queueSize) {
-      throw new ChaiboxError("queue_full", `The queue for model ${modelId} is full; retry later.`, {
-        retryAfterSeconds: retryAfterSeconds(entry.queue.length, capacity, this.averageMs.get(modelId) ?? assumedRequestMs),
-      });
-    }
+    if (entry.active + entry.queue.length >= capacity + this.queueSize) throw queueFullError(entry, this.averageMs.get(modelId));
     const target = entry;
     const queued = enqueue(target, signal, () => {
       // A load nobody waits for would only hold up the next one (and its memory): end it.
@@ -199,7 +222,7 @@ export class Scheduler implements InferenceService {
     if (!runner) throw new ChaiboxError("internal_error", "Granted a slot of a model without a runner.");
     entry.active += 1;
     entry.lastUsed = ++this.useCounter;
-    this.clearKeepAlive(entry);
+    clearKeepAlive(entry, this.clock);
     const lease: Lease = {
       entry,
       handle: runner.handle,
@@ -215,12 +238,8 @@ export class Scheduler implements InferenceService {
     const entry = lease.entry;
     entry.active -= 1;
     entry.lastUsed = ++this.useCounter;
-    if (finished) {
-      // A moving average of completed requests feeds the queue_full retry estimate.
-      const took = this.clock.now() - lease.startedAt;
-      const previous = this.averageMs.get(entry.modelId);
-      this.averageMs.set(entry.modelId, previous === undefined ? took : previous * 0.8 + took * 0.2);
-    }
+    // A moving average of completed requests feeds the queue_full retry estimate.
+    if (finished) this.averageMs.set(entry.modelId, nextAverageMs(this.averageMs.get(entry.modelId), this.clock.now() - lease.startedAt));
     this.pump(entry);
     if (isIdle(entry)) this.onIdle(entry);
     this.forgetIfUnused(entry);
@@ -260,7 +279,7 @@ export class Scheduler implements InferenceService {
       const handle = await this.launcher.launch(entry.modelId, entry.options, launch.signal).finally(() => {
         entry.launchAbort = undefined;
       });
-      const runner: Runner = { handle, loadedAt: this.clock.now(), expectedExit: false };
+      const runner: Runner = { handle, loadedAt: this.clock.now(), expectedExit: false, keepAliveMs: undefined };
       entry.runner = runner;
       this.watch(entry, runner);
       this.log.info({ modelId: entry.modelId, pid: handle.pid, ms: runner.loadedAt - startedAt }, "model loaded");
@@ -311,7 +330,7 @@ export class Scheduler implements InferenceService {
       }
       if (entry.runner !== runner) return;
       entry.runner = undefined;
-      this.clearKeepAlive(entry);
+      clearKeepAlive(entry, this.clock);
       this.settleUnload(entry);
       // Waiters get a fresh runner; in-flight chats have failed with runner_crashed from their handle.
       this.pump(entry);
@@ -321,27 +340,20 @@ export class Scheduler implements InferenceService {
     void runner.handle.exited.then(onExit, () => onExit({ code: null, signal: null }));
   }
 
+  /** Starts the keep-alive of a model that went idle: its runner's own (a request set it) or the scheduler's. */
   private onIdle(entry: ModelEntry): void {
     this.notify();
     if (this.shuttingDown) return;
-    if (entry.unloadRequested || this.keepAliveMs === 0) {
+    const keepAliveMs = entry.runner?.keepAliveMs ?? this.keepAliveMs;
+    if (entry.unloadRequested || keepAliveMs === 0) {
       void this.retire(entry, entry.unloadRequested ? "unload requested" : "idle (keep-alive 0)");
       return;
     }
-    if (this.keepAliveMs < 0 || !Number.isFinite(this.keepAliveMs)) return;
-    this.clearKeepAlive(entry);
-    entry.expiresAt = this.clock.now() + this.keepAliveMs;
-    const handle = this.clock.setTimeout(() => {
-      entry.timer = undefined;
+    // Cleared first: a preload may have just turned a running timer into "never".
+    if (keepsForever(keepAliveMs)) return clearKeepAlive(entry, this.clock);
+    armKeepAlive(entry, this.clock, keepAliveMs, () => {
       if (isIdle(entry)) void this.retire(entry, "keep-alive expired");
-    }, this.keepAliveMs);
-    entry.timer = { handle };
-  }
-
-  private clearKeepAlive(entry: ModelEntry): void {
-    if (entry.timer) this.clock.clearTimeout(entry.timer.handle);
-    entry.timer = undefined;
-    entry.expiresAt = null;
+    });
   }
 
   /** Unregisters the runner at once (new requests relaunch) and stops it; resolves once it has ended. */
@@ -350,7 +362,7 @@ export class Scheduler implements InferenceService {
     if (!runner) return Promise.resolve();
     entry.runner = undefined;
     runner.expectedExit = expected;
-    this.clearKeepAlive(entry);
+    clearKeepAlive(entry, this.clock);
     const waiters = entry.unloadWaiters.splice(0);
     entry.unloadRequested = false;
     this.log.info({ modelId: entry.modelId, pid: runner.handle.pid, reason }, "stopping runner");

@@ -4,7 +4,7 @@
  * inference service once with {@link withLiveSpeed}. The same wrapper tells the background benchmarks when a
  * user request starts, so they can make way for it.
  */
-import type { ChatEvent, ChatRequest, InferenceService } from "../engine/contract.js";
+import type { AdmissionOptions, ChatEvent, ChatRequest, InferenceService } from "../engine/contract.js";
 import type { LoadedModelStatus, ModelStats } from "../engine/scheduler-types.js";
 import type { SpeedSample } from "../state/performance-store.js";
 
@@ -80,7 +80,7 @@ function once(fn: () => void): () => void {
 }
 
 /** Methods besides `chat` that serve user requests: they count as activity, untimed. */
-const OTHER_REQUESTS: ReadonlySet<PropertyKey> = new Set(["embed"]);
+const OTHER_REQUESTS: ReadonlySet<PropertyKey> = new Set(["embed", "preload"]);
 
 /**
  * `service` with every chat timed. A proxy rather than a class, so methods the contract gains later (and
@@ -89,7 +89,7 @@ const OTHER_REQUESTS: ReadonlySet<PropertyKey> = new Set(["embed"]);
 export function withLiveSpeed<T extends InferenceService>(service: T, options: LiveSpeedOptions): T {
   const now = (): number => (options.now ? options.now() : performance.now());
   const begin = (): (() => void) => (options.onRequest ? options.onRequest() : () => undefined);
-  async function* chat(modelId: string, request: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatEvent> {
+  async function* chat(modelId: string, request: ChatRequest, signal: AbortSignal, admission?: AdmissionOptions): AsyncGenerator<ChatEvent> {
     const end = once(begin());
     try {
       const startMs = now();
@@ -97,7 +97,7 @@ export function withLiveSpeed<T extends InferenceService>(service: T, options: L
       let firstTextMs: number | undefined;
       let lastTextMs: number | undefined;
       let toolCalls = false;
-      for await (const event of service.chat(modelId, request, signal)) {
+      for await (const event of service.chat(modelId, request, signal, admission)) {
         if (event.type === "text" && event.text !== "") {
           lastTextMs = now();
           firstTextMs ??= lastTextMs;

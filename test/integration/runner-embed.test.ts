@@ -100,6 +100,23 @@ describe("runner with the embedding model", () => {
     expect((await embedder.embed({ inputs: ["again"] }, neverAborted)).embeddings).toHaveLength(1);
   });
 
+  it("cuts inputs longer than the context to fit with truncate, keeping their start", async () => {
+    const long = "y".repeat(3 * CONTEXT);
+    const result = await embedder.embed({ inputs: ["short", long], truncate: true }, neverAborted);
+    expect(result.embeddings).toHaveLength(2);
+    expect(norm(result.embeddings[1]!)).toBeCloseTo(1, 5);
+    // "short" as is (5 characters, the space prefix, the beginning-of-sequence token); the long one cut to
+    // the most the context evaluates, beginning-of-sequence token included.
+    expect(result.promptTokens).toBe(5 + 2 + (CONTEXT - 1));
+    // The beginning-of-sequence token, the space prefix and CONTEXT - 3 characters: the same vector as that
+    // text sent whole.
+    const start = await embedder.embed({ inputs: [long.slice(0, CONTEXT - 3)] }, neverAborted);
+    expect(result.embeddings[1]).toEqual(start.embeddings[0]);
+    // Token ids are cut the same way.
+    const ids = await embedder.embed({ inputs: [Array<number>(2 * CONTEXT).fill(40)], truncate: true }, neverAborted);
+    expect(ids.promptTokens).toBe(CONTEXT - 1);
+  });
+
   it("rejects at once with the signal's reason when aborted, and keeps serving", async () => {
     const controller = new AbortController();
     const request: EmbedRequest = { inputs: Array.from({ length: 64 }, (_, i) => `sentence number ${i} `.repeat(8)) };

@@ -12,6 +12,7 @@ import type { ChatEvent, ChatRequest, JsonSchema, LoadOptions } from "../../src/
 import { ChildProcessLauncher, type RunnerHandle, type RunnerLogger } from "../../src/engine/runner-handle.js";
 import { ChaiboxError } from "../../src/errors.js";
 import { readGgufHeader } from "../../src/gguf/reader.js";
+import { collectEvents as collect } from "../helpers/chat-events.js";
 import { testModelPath } from "../helpers/models.js";
 
 interface LogRecord {
@@ -29,31 +30,6 @@ function collectingLogger(records: LogRecord[]): RunnerLogger {
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
-interface ChatResult {
-  events: ChatEvent[];
-  text: string;
-  deltas: string[];
-  done: Extract<ChatEvent, { type: "done" }> | undefined;
-  error: unknown;
-}
-
-async function collect(stream: AsyncIterable<ChatEvent>, onEvent?: (event: ChatEvent) => void): Promise<ChatResult> {
-  const result: ChatResult = { events: [], text: "", deltas: [], done: undefined, error: undefined };
-  try {
-    for await (const event of stream) {
-      result.events.push(event);
-      if (event.type === "text") {
-        result.deltas.push(event.text);
-        result.text += event.text;
-      }
-      if (event.type === "done") result.done = event;
-      onEvent?.(event);
-    }
-  } catch (error) {
-    result.error = error;
-  }
-  return result;
-}
 
 /** Whether a process is alive; an exited child of a dead parent may linger as a zombie until reaped. */
 function isRunning(pid: number): boolean {
@@ -153,6 +129,9 @@ describe("runner with the tiny model", () => {
     expect(result.done?.usage.promptTokens).toBeGreaterThan(30);
     expect(result.done?.usage.promptTokens).toBeLessThan(60);
     expect(result.events.at(-1)).toBe(result.done);
+    // Measured in the runner and carried over the IPC with `done`.
+    expect(result.done?.timings?.promptMs).toBeGreaterThan(0);
+    expect(result.done?.timings?.generationMs).toBeGreaterThanOrEqual(0);
   });
 
   it("streams deltas that concatenate to the final text, stopping at maxTokens", async () => {
@@ -214,6 +193,7 @@ describe("runner with the tiny model", () => {
       const value: unknown = JSON.parse(result.text);
       expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
       expect(result.done?.finishReason).toBe("stop");
+      expect(result.done?.timings?.generationMs).toBeGreaterThan(0);
     }
   });
 
@@ -245,6 +225,7 @@ describe("runner with the tiny model", () => {
     const args: unknown = JSON.parse(calls[0]!.arguments);
     expect(validate(args), JSON.stringify(validate.errors)).toBe(true);
     expect(result.done?.finishReason).toBe("tool_calls");
+    expect(result.done?.timings?.promptMs).toBeGreaterThan(0);
 
     const unknownTool: ChatRequest = { ...request, toolChoice: { type: "function", name: "nope" } };
     const unknown = await collect(runner.chat(unknownTool, neverAborted));

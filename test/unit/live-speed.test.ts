@@ -41,6 +41,9 @@ class FakeService implements InferenceService {
     this.embedded += 1;
     return Promise.resolve({ embeddings: [[1]], promptTokens: 2 });
   }
+  preload(_modelId: string, _signal: AbortSignal): Promise<void> {
+    return Promise.resolve();
+  }
   status(): string {
     return `embedded ${this.embedded}`;
   }

@@ -1,7 +1,9 @@
-// The runner's pure mapping parts: chat history, tool modes, JSON checks and grammar schemas. These modules
+// The runner's pure mapping parts: chat history, tool modes, sampling, JSON checks and grammar schemas. These modules
 // only use node-llama-cpp's types, so no native code loads here; the integration test runs them for real.
 import { describe, expect, it } from "vitest";
-import type { ChatMessage, ChatRequest } from "../../src/engine/contract.js";
+import type { LlamaChatResponseChunk, LlamaModel, Token } from "node-llama-cpp";
+import type { ChatEvent, ChatMessage, ChatRequest } from "../../src/engine/contract.js";
+import { responseChunkHandler } from "../../src/engine/runner/chat.js";
 import { toChatHistory, withInstruction } from "../../src/engine/runner/history.js";
 import {
   compileJsonCheck,
@@ -9,6 +11,7 @@ import {
   parseChecked,
   toGrammarSchema,
 } from "../../src/engine/runner/json-output.js";
+import { DEFAULT_TEMPERATURE, toSamplingSettings } from "../../src/engine/runner/sampling.js";
 import { forcedCallGrammarSchema, parseForcedCall, resolveToolMode } from "../../src/engine/runner/tools.js";
 import { ChaiboxError } from "../../src/errors.js";
 
@@ -139,6 +142,61 @@ describe("tool modes", () => {
       reason: 'arguments for "b": number at /x is not finite',
     });
     expect(parseForcedCall('{"name":"b","arguments":', tools).ok).toBe(false);
+  });
+});
+
+describe("sampling", () => {
+  // Without a token bias the mapping never reads the model.
+  const model = {} as LlamaModel;
+
+  it("passes top-k through, 0 included (disabled, as in llama.cpp), and leaves it to node-llama-cpp when absent", () => {
+    expect(toSamplingSettings(model, { topK: 20 })).toEqual({ temperature: DEFAULT_TEMPERATURE, topK: 20 });
+    expect(toSamplingSettings(model, { topK: 0 }).topK).toBe(0);
+    expect(toSamplingSettings(model, {})).toEqual({ temperature: DEFAULT_TEMPERATURE });
+  });
+
+  it("combines the repeat penalty with the presence and frequency penalties in one", () => {
+    expect(toSamplingSettings(model, { repeatPenalty: 1.3 }).repeatPenalty).toEqual({ penalty: 1.3, presencePenalty: 0, frequencyPenalty: 0 });
+    expect(toSamplingSettings(model, { repeatPenalty: 1, presencePenalty: 0.5 }).repeatPenalty).toEqual({
+      penalty: 1,
+      presencePenalty: 0.5,
+      frequencyPenalty: 0,
+    });
+    // Without a repeat penalty, node-llama-cpp's default (1.1) stays in force next to the others.
+    expect(toSamplingSettings(model, { frequencyPenalty: 0.2 }).repeatPenalty).toEqual({ presencePenalty: 0, frequencyPenalty: 0.2 });
+    expect(toSamplingSettings(model, {}).repeatPenalty).toBeUndefined();
+  });
+
+  it("refuses a top-k or repeat penalty llama.cpp would misread", () => {
+    expect(codeOf(() => toSamplingSettings(model, { topK: -1 }))).toBe("invalid_request");
+    expect(codeOf(() => toSamplingSettings(model, { topK: 2.5 }))).toBe("invalid_request");
+    expect(codeOf(() => toSamplingSettings(model, { repeatPenalty: 0 }))).toBe("invalid_request");
+    expect(codeOf(() => toSamplingSettings(model, { repeatPenalty: Number.NaN }))).toBe("invalid_request");
+  });
+});
+
+describe("response chunks", () => {
+  const tokens = [1 as Token];
+  const thought = (text: string, chunkTokens = tokens): LlamaChatResponseChunk =>
+    ({ type: "segment", segmentType: "thought", text, tokens: chunkTokens });
+
+  it("sends thoughts as reasoning events, never the answer or other segments, and marks the first token", () => {
+    const events: ChatEvent[] = [];
+    let marks = 0;
+    const handle = responseChunkHandler({ token: () => marks++ }, (event) => events.push(event));
+    handle(thought("", [])); // a segment's start, announced without tokens
+    expect(marks).toBe(0);
+    handle(thought("Let me see"));
+    handle({ type: "segment", segmentType: "comment", text: "aside", tokens });
+    handle({ type: undefined, segmentType: undefined, text: "Answer", tokens });
+    expect(events).toEqual([{ type: "reasoning", text: "Let me see" }]);
+    expect(marks).toBe(3);
+  });
+
+  it("only marks tokens when nothing is streamed (validated outputs)", () => {
+    let marks = 0;
+    responseChunkHandler({ token: () => marks++ })(thought("hidden"));
+    expect(marks).toBe(1);
   });
 });
 

@@ -111,7 +111,9 @@ describe("runner protocol decoding", () => {
           gpu: false,
         },
       },
-      { type: "embed", id: "e1", request: { inputs: ["a text", [1, 2, 3]], dimensions: 128 } },
+      { type: "embed", id: "e1", request: { inputs: ["a text", [1, 2, 3]], dimensions: 128, truncate: true } },
+      { type: "chat", id: "c2", request: { messages: [], rawPrompt: "<|im_start|>", think: false, sampling: { topK: 0, repeatPenalty: 1 } } },
+      { type: "event", id: "c2", event: { type: "reasoning", text: "hmm" } },
       { type: "embedded", id: "e1", result: { vectors: ["AACAPwAAAMA="], promptTokens: 4 } },
       { type: "load_failed", error: { code: "model_load_failed", message: "bad file" } },
       { type: "event", id: "c1", event: { type: "tool_calls", calls: [{ id: "call_1", name: "f", arguments: "{}" }] } },
@@ -121,6 +123,11 @@ describe("runner protocol decoding", () => {
         event: { type: "done", finishReason: "stop", usage: { promptTokens: 3, completionTokens: 4 } },
       },
       {
+        type: "event",
+        id: "c2",
+        event: { type: "done", finishReason: "length", usage: { promptTokens: 3, completionTokens: 4 }, timings: { promptMs: 1.25, generationMs: 0 } },
+      },
+      {
         type: "error",
         id: "c1",
         error: { code: "context_length_exceeded", message: "too long", details: { promptTokens: 9 } },
@@ -128,7 +135,7 @@ describe("runner protocol decoding", () => {
     ];
     for (const message of messages) {
       const line = encodeMessage(message).trimEnd();
-      const toRunner = message.type === "load" || message.type === "embed";
+      const toRunner = message.type === "load" || message.type === "embed" || message.type === "chat";
       const decoded = toRunner ? decodeApiMessage(line) : decodeRunnerMessage(line);
       expect(decoded).toEqual(message);
     }

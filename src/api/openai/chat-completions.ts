@@ -34,7 +34,7 @@ export const chatCompletionsRoutes: FastifyPluginAsyncTypebox<ChatCompletionsOpt
         if (sse.closed) break;
         if (event.type === "text") await sse.write(chunkObject(meta, { content: event.text }, null, includeUsage));
         else if (event.type === "tool_calls") await sse.write(chunkObject(meta, toolCallsDelta(event.calls), null, includeUsage));
-        else {
+        else if (event.type === "done") {
           await sse.write(chunkObject(meta, {}, event.finishReason, includeUsage));
           if (includeUsage) await sse.write(usageChunkObject(meta, event.usage));
           await sse.write("[DONE]");

@@ -81,6 +81,8 @@ export class ResponseEventBuilder {
   push(event: ChatEvent): ResponseStreamEvent[] {
     if (event.type === "text") return [...this.openMessage(), this.delta(event.text)];
     if (event.type === "tool_calls") return [...this.closeMessage("completed"), ...event.calls.flatMap((call) => this.functionCall(call))];
+    // Thinking is not part of the answer, and this dialect has no place for it yet.
+    if (event.type !== "done") return [];
     const incomplete = event.finishReason === "length";
     // A response always says something: one that produced neither text nor a call has an empty message.
     const events = this.output.length === 0 && !this.message ? this.openMessage() : [];

@@ -1,7 +1,7 @@
 /**
  * One chat on one context sequence: a contract {@link ChatRequest} in, {@link ChatEvent}s out. Uses the
  * lower-level `LlamaChat` rather than a chat session, so that function calls come back to the client instead
- * of being executed.
+ * of being executed. A raw prompt (no chat template) goes to runner/completion.ts instead.
  */
 import {
   LlamaChat,
@@ -10,12 +10,15 @@ import {
   type ChatModelFunctions,
   type LLamaChatGenerateResponseOptions,
   type Llama,
+  type LlamaChatResponseChunk,
   type LlamaContextSequence,
   type LlamaGrammar,
   type LlamaModel,
 } from "node-llama-cpp";
 import type { ChatEvent, ChatRequest, FinishReason, ToolCall, Usage } from "../contract.js";
 import { ChaiboxError } from "../../errors.js";
+import { runCompletion } from "./completion.js";
+import { GenerationClock, generateValidated, generationLimit, type Acceptance } from "./generation.js";
 import { toChatHistory, withInstruction } from "./history.js";
 import { compileJsonCheck, createSchemaGrammar, getJsonGrammar, parseChecked, type JsonCheck } from "./json-output.js";
 import { seedForAttempt, toSamplingSettings, type SamplingSettings } from "./sampling.js";
@@ -39,16 +42,10 @@ export interface ChatEnvironment {
 /** Receives a chat's events in order. */
 export type EmitEvent = (event: ChatEvent) => void;
 
-/**
- * Tries at a validated output (JSON schema, forced tool call): the first plus 2 retries with other seeds.
- * Greedy sampling (temperature 0) gets one try, since a retry would produce the same output.
- */
-export const VALIDATED_OUTPUT_ATTEMPTS = 3;
-
-/** The options every generation of a request shares; grammar and functions are added per strategy. */
+/** The options every generation of a request shares; grammar, functions and callbacks are added per strategy. */
 type CommonOptions = Pick<
   LLamaChatGenerateResponseOptions,
-  "temperature" | "topP" | "seed" | "customStopTriggers" | "repeatPenalty" | "tokenBias" | "maxTokens" | "signal"
+  "temperature" | "topK" | "topP" | "seed" | "customStopTriggers" | "repeatPenalty" | "tokenBias" | "maxTokens" | "signal" | "budgets" | "onResponseChunk"
 >;
 
 /** The settled plan of a generation: the history as rendered, its size and the generation limits. */
@@ -58,13 +55,15 @@ interface Plan {
   promptTokens: number;
   maxTokens: number;
   settings: SamplingSettings;
+  /** `think: false`: no thought tokens at all. */
+  skipThinking: boolean;
   signal: AbortSignal;
 }
 
 /**
  * Counts the prompt as the chat wrapper renders it and settles the token limit: the request's maxTokens,
- * capped to what is left of the sequence's context after the prompt. Throws `context_length_exceeded`
- * when not even one generated token fits, because otherwise node-llama-cpp would silently drop history.
+ * capped to what is left of the sequence's context after the prompt (`context_length_exceeded` when nothing
+ * is left, see {@link generationLimit}).
  */
 function plan(
   chat: LlamaChat,
@@ -80,30 +79,42 @@ function plan(
     documentFunctionParams: true,
   });
   const promptTokens = contextText.tokenize(model.tokenizer).length;
-  const contextSize = chat.sequence.contextSize;
-  // llama.cpp keeps one cell free and LlamaChat shifts the context once the sequence reaches its last
-  // cell, so a generation fits while prompt + generated tokens stay below contextSize - 1.
-  const room = contextSize - promptTokens - 1;
-  if (room < 1) {
-    throw new ChaiboxError(
-      "context_length_exceeded",
-      `the prompt takes ${promptTokens} tokens and leaves no room to generate in a context of ${contextSize} tokens`,
-      { param: "messages", promptTokens, contextSize },
-    );
-  }
-  const requested = request.sampling.maxTokens;
-  const maxTokens = Math.max(1, Math.min(requested ?? room, room));
-  return { history, functions, promptTokens, maxTokens, settings: toSamplingSettings(model, request.sampling), signal };
+  const maxTokens = generationLimit(promptTokens, chat.sequence.contextSize, request.sampling.maxTokens, "messages");
+  const settings = toSamplingSettings(model, request.sampling);
+  return { history, functions, promptTokens, maxTokens, settings, skipThinking: request.think === false, signal };
 }
 
-function baseOptions(p: Plan, attempt = 0): CommonOptions {
-  return { ...p.settings, seed: seedForAttempt(p.settings.seed, attempt), maxTokens: p.maxTokens, signal: p.signal };
+/** The generation options of one attempt; `emit` (when streaming) receives the thoughts. */
+function baseOptions(p: Plan, clock: GenerationClock, attempt = 0, emit?: EmitEvent): CommonOptions {
+  return {
+    ...p.settings,
+    seed: seedForAttempt(p.settings.seed, attempt),
+    maxTokens: p.maxTokens,
+    signal: p.signal,
+    onResponseChunk: responseChunkHandler(clock, emit),
+    ...(p.skipThinking && { budgets: { thoughtTokens: 0 } }),
+  };
+}
+
+/**
+ * Handles every chunk a generation streams, thoughts included (`onTextChunk` and `onToken` see the answer
+ * only): marks the first token on `clock` and, given `emit`, sends thought segments as `reasoning` events.
+ * Other segments (comments) are not sent.
+ */
+export function responseChunkHandler(clock: Pick<GenerationClock, "token">, emit?: EmitEvent): (chunk: LlamaChatResponseChunk) => void {
+  return (chunk) => {
+    if (chunk.tokens.length > 0) clock.token();
+    if (emit && chunk.type === "segment" && chunk.segmentType === "thought" && chunk.text !== "") {
+      emit({ type: "reasoning", text: chunk.text });
+    }
+  };
 }
 
 /** Free text (optionally under the JSON grammar, optionally with callable functions), streamed as generated. */
 async function streamText(
   chat: LlamaChat,
   p: Plan,
+  clock: GenerationClock,
   grammar: LlamaGrammar | undefined,
   emit: EmitEvent,
   toCall: (name: string, params: unknown) => ToolCall,
@@ -111,15 +122,17 @@ async function streamText(
   const onTextChunk = (text: string): void => {
     if (text !== "") emit({ type: "text", text });
   };
+  const streaming = { ...baseOptions(p, clock, 0, emit), onTextChunk };
   if (p.functions === undefined) {
-    const response = await chat.generateResponse(p.history, { ...baseOptions(p), grammar, onTextChunk });
+    const response = await chat.generateResponse(p.history, { ...streaming, grammar });
     return response.metadata.stopReason === "maxTokens" ? "length" : "stop";
   }
   const response = await chat.generateResponse<ChatModelFunctions>(p.history, {
-    ...baseOptions(p),
+    ...streaming,
     functions: p.functions,
     documentFunctionParams: true,
-    onTextChunk,
+    // A call's tokens reach no onResponseChunk: they are the first tokens of a reply that starts with a call.
+    onFunctionCallParamsChunk: clock.token,
   });
   const calls = response.functionCalls ?? [];
   if (calls.length > 0) {
@@ -133,30 +146,24 @@ async function streamText(
  * Generates under a grammar and accepts the output only when `accept` does, retrying with other seeds. The
  * output is buffered: nothing reaches the client until it is known to be valid.
  */
-async function generateValidated<T>(
+function validatedChat<T>(
   chat: LlamaChat,
   p: Plan,
+  clock: GenerationClock,
   grammar: LlamaGrammar,
-  accept: (text: string) => { ok: true; value: T } | { ok: false; reason: string },
+  accept: (text: string) => Acceptance<T>,
   what: string,
 ): Promise<T> {
-  const attempts = p.settings.temperature === 0 ? 1 : VALIDATED_OUTPUT_ATTEMPTS;
-  let reason = "";
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const response = await chat.generateResponse(p.history, { ...baseOptions(p, attempt), grammar });
-    const result = accept(response.response.trim());
-    if (result.ok) return result.value;
-    reason =
-      response.metadata.stopReason === "maxTokens"
-        ? `the output reached the token limit (${p.maxTokens}) before it was complete`
-        : result.reason;
-  }
-  const message = `the model's ${what} is invalid after ${attempts} attempt(s): ${reason}`;
-  throw new ChaiboxError("invalid_model_output", message, { attempts, reason });
+  const generate = async (attempt: number) => {
+    const response = await chat.generateResponse(p.history, { ...baseOptions(p, clock, attempt), grammar });
+    return { text: response.response, reachedMaxTokens: response.metadata.stopReason === "maxTokens" };
+  };
+  return generateValidated({ temperature: p.settings.temperature, maxTokens: p.maxTokens }, generate, accept, what);
 }
 
 /**
- * Runs one chat on `sequence` and emits its events: text deltas, at most one `tool_calls`, then `done`.
+ * Runs one chat on `sequence` and emits its events: reasoning and text deltas, at most one `tool_calls`,
+ * then `done` with the usage and timings. A request with a raw prompt is run as a completion instead.
  * Throws a {@link ChaiboxError} on a request the model cannot serve, or the signal's reason when aborted.
  * The caller owns the sequence (and disposes it).
  */
@@ -167,6 +174,7 @@ export async function runChat(
   signal: AbortSignal,
   emit: EmitEvent,
 ): Promise<void> {
+  if (request.rawPrompt !== undefined) return runCompletion(env, sequence, request, signal, emit);
   const toolMode = resolveToolMode(request);
   const format = request.responseFormat ?? { type: "text" };
   if (toolMode.kind === "auto" && format.type !== "text") {
@@ -189,31 +197,34 @@ export async function runChat(
 
     if (toolMode.kind === "forced") {
       const grammar = await createSchemaGrammar(env.llama, forcedCallGrammarSchema(toolMode.tools), "tools");
-      const call = await generateValidated(chat, p, grammar, (text) => {
+      const clock = new GenerationClock();
+      const call = await validatedChat(chat, p, clock, grammar, (text) => {
         const parsed = parseForcedCall(text, toolMode.tools);
         return parsed.ok ? { ok: true, value: parsed.call } : parsed;
       }, "tool call");
       emit({ type: "tool_calls", calls: [call] });
-      emit({ type: "done", finishReason: "tool_calls", usage: usage() });
+      emit({ type: "done", finishReason: "tool_calls", usage: usage(), timings: clock.timings() });
       return;
     }
 
     if (format.type === "json_schema") {
       const check: JsonCheck = compileJsonCheck(format.schema, "response_format");
       const grammar = await createSchemaGrammar(env.llama, format.schema, "response_format");
-      const text = await generateValidated(chat, p, grammar, (output) => {
+      const clock = new GenerationClock();
+      const text = await validatedChat(chat, p, clock, grammar, (output) => {
         const parsed = parseChecked(output, check);
         return parsed.ok ? { ok: true, value: output } : parsed;
       }, "JSON output");
       emit({ type: "text", text });
-      emit({ type: "done", finishReason: "stop", usage: usage() });
+      emit({ type: "done", finishReason: "stop", usage: usage(), timings: clock.timings() });
       return;
     }
 
     const grammar = format.type === "json_object" ? await getJsonGrammar(env.llama) : undefined;
     const tools = toolMode.kind === "auto" ? toolMode.tools : [];
-    const finishReason = await streamText(chat, p, grammar, emit, (name, params) => toToolCall(tools, name, params));
-    emit({ type: "done", finishReason, usage: usage() });
+    const clock = new GenerationClock();
+    const finishReason = await streamText(chat, p, clock, grammar, emit, (name, params) => toToolCall(tools, name, params));
+    emit({ type: "done", finishReason, usage: usage(), timings: clock.timings() });
   } finally {
     chat.dispose({ disposeSequence: false });
   }

@@ -51,7 +51,22 @@ export function inputTokens(model: LlamaModel, input: EmbedInput, index: number,
 }
 
 /**
+ * Cuts an input's tokens from the end until what the context evaluates — the tokens plus the
+ * beginning/end-of-sequence tokens it adds (see `calculateInputLength`) — fits: at most `contextSize - 1`
+ * tokens, since node-llama-cpp refuses an input that fills the whole context. Measured again after each cut,
+ * because a cut can change what is added (a list that ended in its own end token gets one added).
+ */
+export function truncateToFit(tokens: Token[], contextSize: number, inputLength: (tokens: Token[]) => number): Token[] {
+  let kept = tokens;
+  for (let length = inputLength(kept); length >= contextSize && kept.length > 0; length = inputLength(kept)) {
+    kept = kept.slice(0, Math.max(0, kept.length - (length - (contextSize - 1))));
+  }
+  return kept;
+}
+
+/**
  * Embeds the request's inputs one after the other (node-llama-cpp's embedding context holds one sequence).
+ * An input longer than the context is cut to fit when `request.truncate` is set (default false: it fails).
  * Throws `unsupported_parameter` for other `dimensions`, `context_length_exceeded` naming `input[i]` for an
  * input longer than the context, or the signal's reason once aborted.
  */
@@ -64,8 +79,10 @@ export async function runEmbed(env: EmbedEnvironment, request: EmbedRequest, sig
   }
   if (request.inputs.length === 0) throw new ChaiboxError("invalid_request", "input is empty.", { param: "input" });
   const vocabulary = vocabularySize(model);
-  const tokens = request.inputs.map((input, i) => inputTokens(model, input, i, vocabulary));
-  const counts = tokens.map((list) => context.calculateInputLength(list));
+  const inputLength = (list: Token[]): number => context.calculateInputLength(list);
+  let tokens = request.inputs.map((input, i) => inputTokens(model, input, i, vocabulary));
+  if (request.truncate === true) tokens = tokens.map((list) => truncateToFit(list, contextSize, inputLength));
+  const counts = tokens.map(inputLength);
   counts.forEach((count, i) => {
     // node-llama-cpp refuses an input that fills the whole context.
     if (count >= contextSize) {

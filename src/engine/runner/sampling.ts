@@ -11,7 +11,7 @@ export const DEFAULT_TEMPERATURE = 0.8;
 /** The generation options a request's sampling settles; the rest (grammar, functions, limits) come later. */
 export type SamplingSettings = Pick<
   LLamaChatGenerateResponseOptions,
-  "temperature" | "topP" | "seed" | "customStopTriggers" | "repeatPenalty" | "tokenBias"
+  "temperature" | "topK" | "topP" | "seed" | "customStopTriggers" | "repeatPenalty" | "tokenBias"
 >;
 
 /** The number of tokens in the model's vocabulary, from its GGUF metadata (0 when it lists none). */
@@ -44,20 +44,40 @@ function toTokenBias(model: LlamaModel, bias: Record<string, number>): TokenBias
 }
 
 /**
- * Resolves sampling options. Defaults: temperature {@link DEFAULT_TEMPERATURE}, node-llama-cpp's repeat
- * penalty (1.1 over the last 64 tokens) with OpenAI's presence/frequency penalties added when given, no
- * stop strings, no token bias, a random seed.
+ * Refuses the values llama.cpp would not report but misbehave on: a fractional or negative top-k, a repeat
+ * penalty that is not a positive number (it divides logits).
+ */
+function checkSampling({ topK, repeatPenalty }: SamplingOptions): void {
+  if (topK !== undefined && (!Number.isInteger(topK) || topK < 0)) {
+    throw new ChaiboxError("invalid_request", `top_k must be a whole number, 0 or more; got ${topK}`, { param: "top_k" });
+  }
+  if (repeatPenalty !== undefined && !(Number.isFinite(repeatPenalty) && repeatPenalty > 0)) {
+    const message = `repeat_penalty must be a positive number; got ${repeatPenalty}`;
+    throw new ChaiboxError("invalid_request", message, { param: "repeat_penalty" });
+  }
+}
+
+/**
+ * Resolves sampling options. Defaults: temperature {@link DEFAULT_TEMPERATURE}, node-llama-cpp's top-k (40)
+ * and repeat penalty (1.1 over the last 64 tokens), the request's repeat penalty and OpenAI's
+ * presence/frequency penalties applied together over those tokens when given, no stop strings, no token
+ * bias, a random seed.
  */
 export function toSamplingSettings(model: LlamaModel, sampling: SamplingOptions): SamplingSettings {
+  checkSampling(sampling);
   const settings: SamplingSettings = { temperature: sampling.temperature ?? DEFAULT_TEMPERATURE };
+  if (sampling.topK !== undefined) settings.topK = sampling.topK;
   if (sampling.topP !== undefined) settings.topP = sampling.topP;
   if (sampling.seed !== undefined) settings.seed = sampling.seed;
   const stop = (sampling.stop ?? []).filter((text) => text !== "");
   if (stop.length > 0) settings.customStopTriggers = stop;
-  if (sampling.presencePenalty !== undefined || sampling.frequencyPenalty !== undefined) {
+  const { repeatPenalty, presencePenalty, frequencyPenalty } = sampling;
+  if (repeatPenalty !== undefined || presencePenalty !== undefined || frequencyPenalty !== undefined) {
+    // One penalty over the same last tokens: llama.cpp's penalties sampler applies all three at once.
     settings.repeatPenalty = {
-      presencePenalty: sampling.presencePenalty ?? 0,
-      frequencyPenalty: sampling.frequencyPenalty ?? 0,
+      ...(repeatPenalty !== undefined && { penalty: repeatPenalty }),
+      presencePenalty: presencePenalty ?? 0,
+      frequencyPenalty: frequencyPenalty ?? 0,
     };
   }
   const tokenBias = toTokenBias(model, sampling.tokenBias ?? {});
