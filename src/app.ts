@@ -17,6 +17,7 @@ import { healthRoutes } from "./api/health.js";
 import { adminRoutes, type AdminOptions } from "./api/admin/index.js";
 import { openApiCollector, openApiRoute } from "./api/openapi.js";
 import { selectRoutes } from "./api/chai/select.js";
+import { ollamaRoutes, type OllamaOptions } from "./api/ollama/index.js";
 
 export interface AppDeps {
   inference: InferenceService;
@@ -31,6 +32,8 @@ export interface AppDeps {
   bodyLimit?: number;
   /** Storage of the Responses API (`/v1/responses`); default: the Responses API is not served. */
   responses?: ResponseRecords;
+  /** The Ollama dialect under `/api`; default: not served. */
+  ollama?: OllamaOptions;
   /** The `/admin` API (downloads, model removal); default: not served. */
   admin?: AdminOptions;
   /** A pino logger; default: logging off (tests). */
@@ -68,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(embeddingsRoutes, { inference: deps.inference });
   if (deps.responses) await app.register(responsesRoutes, { inference: deps.inference, records: deps.responses, models: deps.models });
   await app.register(selectRoutes, { models: deps.models });
+  if (deps.ollama) await app.register(ollamaRoutes, { prefix: "/api", ...deps.ollama });
   if (deps.admin) await app.register(adminRoutes, deps.admin);
   openApiRoute(app);
   return app;

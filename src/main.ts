@@ -28,6 +28,7 @@ import { boxId } from "./state/box-identity.js";
 import { PerformanceStore } from "./state/performance-store.js";
 import { ModelStore } from "./models/store.js";
 import { pullOptionsFromConfig } from "./models/pull/from-config.js";
+import { resolveOllamaPull } from "./models/ollama-names.js";
 import { PullManager } from "./models/pull/pull-manager.js";
 import { loopbackUrl, removeServerFile, writeServerFile } from "./config/server-file.js";
 import { openStateDatabase, stateDatabasePath, type StateDatabase } from "./state/db.js";
@@ -71,10 +72,15 @@ async function ensureDemoModel(store: ModelStore, paths: Paths, logger: Logger):
  * Chai's model descriptions and speed figures: the `/v1/models` directory, the inference service with live
  * timing (what the dialects get), and the background benchmarks, all over one performance store.
  */
+/** The catalog file in use: `models.catalogFile`, else the one chaibox ships. */
+function catalogPath(config: Config): string {
+  return config.models.catalogFile === "" ? defaultCatalogPath : config.models.catalogFile;
+}
+
 function chaiModels(config: Config, deps: { store: ModelStore; scheduler: Scheduler; db: StateDatabase; plan: LoadPlanDeps; logger: Logger }) {
   const { store, scheduler, plan, logger } = deps;
   const speeds = new PerformanceStore(deps.db);
-  const catalogFile = config.models.catalogFile === "" ? defaultCatalogPath : config.models.catalogFile;
+  const catalogFile = catalogPath(config);
   let catalog: ReturnType<typeof loadCatalog> | undefined;
   const directory = new ModelInfoDirectory({
     models: () => store.list(),
@@ -186,6 +192,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       loadedModels: () => scheduler.loaded(),
       server: { pid: process.pid, dataDir: paths.dataDir, version },
       hardware,
+    },
+    ollama: {
+      inference: chai.inference,
+      models: chai.directory,
+      store,
+      loadedModels: () => scheduler.loaded(),
+      unloadModel: (id) => scheduler.unload(id),
+      pulls,
+      // Read per pull: a catalog file edited while serving is picked up, as `chaibox models pull` reads it.
+      resolvePull: async (name) => resolveOllamaPull(await loadCatalog(catalogPath(config)), name),
+      version,
     },
     inference: chai.inference,
     responses,

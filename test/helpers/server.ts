@@ -29,6 +29,10 @@ export interface TestServerOptions {
    * new temporary dir, removed on dispose.
    */
   dataDir?: string;
+  /** More `models.*` settings (a test catalog, a local Hugging Face endpoint). */
+  modelsConfig?: Record<string, unknown>;
+  /** Collects the server's log lines at level warn and above (parsed JSON), for tests of what it logs. */
+  logs?: Record<string, unknown>[];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -44,9 +48,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: 0,
     ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
     inference: { threads: 1, parallel: 2, contextSize: 2048, ...options.inference },
-    models: { benchmarkWhenIdle: options.benchmarkWhenIdle ?? "forever" },
+    models: { benchmarkWhenIdle: options.benchmarkWhenIdle ?? "forever", ...options.modelsConfig },
   });
-  const logger = pino({ level: process.env.CHAIBOX_TEST_LOG ?? "silent" });
+  const logs = options.logs;
+  const logger = logs
+    ? pino({ level: "warn" }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
+    : pino({ level: process.env.CHAIBOX_TEST_LOG ?? "silent" });
   // The GPU probe (a node-llama-cpp child) is the hardware tests' business; here it would only add seconds.
   const server = await startServer(config, {
     logger,

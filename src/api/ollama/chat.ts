@@ -1,0 +1,77 @@
+/** `POST /api/chat`: Ollama's chat over the inference contract. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyBaseLogger } from "fastify";
+import { primeChat } from "../../engine/collect.js";
+import { ChaiboxError } from "../../errors.js";
+import { abortOnDisconnect } from "../streaming.js";
+import { admissionOf, findModel, loadFirst, type NamedModel, type OllamaOptions } from "./context.js";
+import { chatRequestOf, ollamaToolCall } from "./mapping.js";
+import { respond, type Renderer } from "./respond.js";
+import { ChatBody, type ModelOptions } from "./schemas.js";
+
+const now = (): string => new Date().toISOString();
+
+/** Refuses `think: true` for a model that does not reason, as Ollama does. */
+export function checkThink(name: string, model: NamedModel, think: boolean | string | undefined): void {
+  if (think === undefined || think === false) return;
+  if (model.chai?.chai.capabilities.reasoning !== true) {
+    throw new ChaiboxError("unsupported_parameter", `"${name}" does not support thinking`, { param: "think" });
+  }
+}
+
+/**
+ * `options.num_ctx`: the model runs with the context chaibox sized for it when it loaded (fit to this box's
+ * memory). A larger request is clamped to it, with a warning in the log, as Ollama clamps to what fits.
+ */
+export function checkContext(log: FastifyBaseLogger, model: NamedModel, options: ModelOptions | undefined): void {
+  const wanted = options?.num_ctx;
+  const has = model.chai?.chai.context_length;
+  if (wanted !== undefined && has !== undefined && wanted > has) {
+    log.warn({ model: model.id, num_ctx: wanted, context_length: has }, `num_ctx ${wanted} is larger than the ${has} tokens '${model.id}' runs with; using ${has}`);
+  }
+}
+
+function chatRenderer(model: string): Renderer {
+  const chunk = (message: object) => ({ model, created_at: now(), message: { role: "assistant", content: "", ...message }, done: false });
+  return {
+    text: (text) => chunk({ content: text }),
+    thinking: (text) => chunk({ thinking: text }),
+    toolCalls: (calls) => chunk({ tool_calls: calls.map(ollamaToolCall) }),
+    end: (final) => ({ model, created_at: now(), message: { role: "assistant", content: "" }, ...final }),
+    whole: ({ text, thinking, toolCalls }, final) => ({
+      model,
+      created_at: now(),
+      message: {
+        role: "assistant",
+        content: text,
+        ...(thinking !== "" && { thinking }),
+        ...(toolCalls.length > 0 && { tool_calls: toolCalls.map(ollamaToolCall) }),
+      },
+      ...final,
+    }),
+  };
+}
+
+export const chatRoute: FastifyPluginAsyncTypebox<OllamaOptions> = async (app, options) => {
+  app.post("/chat", { schema: { body: ChatBody } }, async (request, reply) => {
+    const startedMs = performance.now();
+    const body = request.body;
+    const model = await findModel(options, body.model);
+    const admission = admissionOf(body.keep_alive);
+    const signal = abortOnDisconnect(request, reply);
+    const messages = body.messages ?? [];
+    if (messages.length === 0) {
+      // No messages: load the model (or with keep_alive 0 unload it) and say so, as Ollama does.
+      const unload = admission.keepAliveMs === 0;
+      if (unload) await options.unloadModel(model.id);
+      else await options.inference.preload(model.id, signal, admission);
+      return { model: body.model, created_at: now(), message: { role: "assistant", content: "" }, done_reason: unload ? "unload" : "load", done: true };
+    }
+    checkThink(body.model, model, body.think);
+    checkContext(request.log, model, body.options);
+    const chat = chatRequestOf(body, body.model);
+    const loadMs = await loadFirst(options, model.id, signal, admission);
+    const events = await primeChat(options.inference.chat(model.id, chat, signal, admission));
+    return respond(request, reply, events, chatRenderer(body.model), body.stream !== false, { startedMs, loadMs });
+  });
+};

@@ -1,0 +1,78 @@
+/**
+ * What the Ollama routes share: their dependencies, how a client's model name finds an installed model, and
+ * loading a model ahead of a request so that its load time can be reported apart.
+ */
+import type { AdmissionOptions, InferenceService } from "../../engine/contract.js";
+import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
+import { ChaiboxError } from "../../errors.js";
+import type { PullEvent, PullRequest, PullStatus } from "../../models/pull/pull-status.js";
+import { installedIdFor } from "../../models/ollama-names.js";
+import type { StoredModel } from "../../models/store.js";
+import type { ChaiModel, ChaiModelDirectory } from "../chai/model-schema.js";
+import { parseKeepAlive } from "./mapping.js";
+
+export interface OllamaModelStore {
+  list(): Promise<StoredModel[]>;
+  /** Throws `model_not_found` for an unknown id. */
+  remove(id: string): Promise<void>;
+}
+
+export interface OllamaPulls {
+  start(request: PullRequest): Promise<PullStatus>;
+  events(id: string, signal?: AbortSignal): AsyncIterable<PullEvent>;
+}
+
+export interface OllamaOptions {
+  inference: InferenceService;
+  /** The models with their Chai descriptions (context, capabilities, family, quantization). */
+  models: ChaiModelDirectory;
+  store: OllamaModelStore;
+  /** The models whose runners are up (the scheduler's `loaded`). */
+  loadedModels: () => LoadedModelStatus[];
+  /** Stops a model's runner once idle (the scheduler's `unload`). */
+  unloadModel: (id: string) => Promise<void>;
+  pulls: OllamaPulls;
+  /** What pulling a name downloads, and under which id (catalog aliases such as `qwen3:4b`, catalog refs, hf:, URLs). */
+  resolvePull: (name: string) => Promise<{ ref: string; id?: string }>;
+  /** chaibox's version, reported next to the Ollama API level it speaks. */
+  version: string;
+}
+
+/** An installed model as a request names it. */
+export interface NamedModel {
+  /** The installed model id. */
+  id: string;
+  manifest: StoredModel;
+  /** Its Chai description (absent only when describing it failed). */
+  chai: ChaiModel | undefined;
+}
+
+export function modelNotFound(name: string): ChaiboxError {
+  return new ChaiboxError("model_not_found", `model "${name}" not found, try pulling it first`, { param: "model" });
+}
+
+/** Finds the installed model `name` means (`tiny`, `tiny:latest`, `qwen3:4b`); 404 with a pull hint otherwise. */
+export async function findModel(options: OllamaOptions, name: string, described = true): Promise<NamedModel> {
+  const installed = await options.store.list();
+  const id = installedIdFor(name, new Set(installed.map((m) => m.id)));
+  const manifest = installed.find((m) => m.id === id);
+  if (id === undefined || manifest === undefined) throw modelNotFound(name);
+  const chai = described ? (await options.models.list()).find((m) => m.id === id) : undefined;
+  return { id, manifest, chai };
+}
+
+/** `keep_alive` as admission options (none: the model keeps its current keep-alive). */
+export function admissionOf(keepAlive: string | number | undefined): AdmissionOptions {
+  return keepAlive === undefined ? {} : { keepAliveMs: parseKeepAlive(keepAlive) };
+}
+
+/**
+ * Loads the model first when it is not loaded, so the request's `load_duration` is the load alone; returns
+ * the milliseconds it took (0 when the model was already up).
+ */
+export async function loadFirst(options: OllamaOptions, id: string, signal: AbortSignal, admission: AdmissionOptions): Promise<number> {
+  if (options.loadedModels().some((m) => m.modelId === id)) return 0;
+  const started = performance.now();
+  await options.inference.preload(id, signal, admission);
+  return performance.now() - started;
+}

@@ -1,0 +1,50 @@
+/** `POST /api/embed` and the older `POST /api/embeddings`, over the inference contract's `embed`. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { abortOnDisconnect } from "../streaming.js";
+import { admissionOf, findModel, loadFirst, type OllamaOptions } from "./context.js";
+import { EmbedBody, LegacyEmbeddingsBody } from "./schemas.js";
+
+const ns = (ms: number): number => Math.max(0, Math.round(ms * 1e6));
+
+export const embedRoutes: FastifyPluginAsyncTypebox<OllamaOptions> = async (app, options) => {
+  app.post("/embed", { schema: { body: EmbedBody } }, async (request, reply) => {
+    const startedMs = performance.now();
+    const body = request.body;
+    const model = await findModel(options, body.model, false);
+    const admission = admissionOf(body.keep_alive);
+    const signal = abortOnDisconnect(request, reply);
+    const inputs = typeof body.input === "string" ? [body.input] : body.input;
+    const loadMs = await loadFirst(options, model.id, signal, admission);
+    if (inputs.length === 0) {
+      // No input: the model is loaded (above) and nothing is embedded, as in Ollama.
+      return { model: body.model, embeddings: [], total_duration: ns(performance.now() - startedMs), load_duration: ns(loadMs), prompt_eval_count: 0 };
+    }
+    const result = await options.inference.embed(
+      model.id,
+      // Ollama truncates over-long inputs unless told not to.
+      { inputs, truncate: body.truncate ?? true, ...(body.dimensions !== undefined && { dimensions: body.dimensions }) },
+      signal,
+      admission,
+    );
+    return {
+      model: body.model,
+      embeddings: result.embeddings,
+      total_duration: ns(performance.now() - startedMs),
+      load_duration: ns(loadMs),
+      prompt_eval_count: result.promptTokens,
+    };
+  });
+
+  app.post("/embeddings", { schema: { body: LegacyEmbeddingsBody } }, async (request, reply) => {
+    const body = request.body;
+    const model = await findModel(options, body.model, false);
+    const admission = admissionOf(body.keep_alive);
+    const signal = abortOnDisconnect(request, reply);
+    if (body.prompt === "") {
+      await loadFirst(options, model.id, signal, admission);
+      return { embedding: [] };
+    }
+    const result = await options.inference.embed(model.id, { inputs: [body.prompt], truncate: true }, signal, admission);
+    return { embedding: result.embeddings[0] ?? [] };
+  });
+};

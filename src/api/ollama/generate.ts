@@ -1,0 +1,46 @@
+/** `POST /api/generate`: a prompt (templated, or `raw`) over the inference contract. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { primeChat } from "../../engine/collect.js";
+import { abortOnDisconnect } from "../streaming.js";
+import { checkContext, checkThink } from "./chat.js";
+import { admissionOf, findModel, loadFirst, type OllamaOptions } from "./context.js";
+import { generateRequestOf } from "./mapping.js";
+import { respond, type Renderer } from "./respond.js";
+import { GenerateBody } from "./schemas.js";
+
+const now = (): string => new Date().toISOString();
+
+function generateRenderer(model: string): Renderer {
+  const chunk = (fields: object) => ({ model, created_at: now(), response: "", ...fields, done: false });
+  return {
+    text: (text) => chunk({ response: text }),
+    thinking: (text) => chunk({ thinking: text }),
+    // /api/generate has no tools; a forced call cannot happen here, but a chunk must still be valid.
+    toolCalls: () => chunk({}),
+    end: (final) => ({ model, created_at: now(), response: "", ...final }),
+    whole: ({ text, thinking }, final) => ({ model, created_at: now(), response: text, ...(thinking !== "" && { thinking }), ...final }),
+  };
+}
+
+export const generateRoute: FastifyPluginAsyncTypebox<OllamaOptions> = async (app, options) => {
+  app.post("/generate", { schema: { body: GenerateBody } }, async (request, reply) => {
+    const startedMs = performance.now();
+    const body = request.body;
+    const model = await findModel(options, body.model);
+    const admission = admissionOf(body.keep_alive);
+    const signal = abortOnDisconnect(request, reply);
+    if ((body.prompt ?? "") === "" && !body.raw) {
+      // An empty prompt loads the model (or with keep_alive 0 unloads it), as in Ollama.
+      const unload = admission.keepAliveMs === 0;
+      if (unload) await options.unloadModel(model.id);
+      else await options.inference.preload(model.id, signal, admission);
+      return { model: body.model, created_at: now(), response: "", done: true, done_reason: unload ? "unload" : "load" };
+    }
+    checkThink(body.model, model, body.think);
+    checkContext(request.log, model, body.options);
+    const generation = generateRequestOf(body, body.model);
+    const loadMs = await loadFirst(options, model.id, signal, admission);
+    const events = await primeChat(options.inference.chat(model.id, generation, signal, admission));
+    return respond(request, reply, events, generateRenderer(body.model), body.stream !== false, { startedMs, loadMs });
+  });
+};

@@ -1,0 +1,34 @@
+/**
+ * The Ollama dialect under `/api`, so Home Assistant's Ollama integration and the other Ollama clients work
+ * with chaibox unchanged. Every route maps onto the same inference service, store and pulls as the OpenAI
+ * routes; errors use Ollama's envelope `{"error": "…"}`.
+ */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { normalizeError } from "../errors.js";
+import { chatRoute } from "./chat.js";
+import type { OllamaOptions } from "./context.js";
+import { embedRoutes } from "./embed.js";
+import { generateRoute } from "./generate.js";
+import { modelRoutes } from "./models.js";
+import { pullRoute } from "./pull.js";
+
+export type { OllamaOptions } from "./context.js";
+
+export const ollamaRoutes: FastifyPluginAsyncTypebox<OllamaOptions> = async (app, options) => {
+  app.setErrorHandler((error, request, reply) => {
+    const normalized = normalizeError(error);
+    if (normalized.internal) request.log.error({ err: error }, "request failed");
+    if (normalized.retryAfterSeconds !== undefined) void reply.header("retry-after", String(normalized.retryAfterSeconds));
+    return reply.status(normalized.status).send({ error: normalized.message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    return reply.status(404).send({ error: `unknown route: ${request.method} ${request.url.split("?")[0] ?? ""}` });
+  });
+  // This plugin's own prefix (`/api`) must not be applied again to the routes inside it.
+  const routes = { ...options, prefix: "" };
+  await app.register(modelRoutes, routes);
+  await app.register(chatRoute, routes);
+  await app.register(generateRoute, routes);
+  await app.register(embedRoutes, routes);
+  await app.register(pullRoute, routes);
+};

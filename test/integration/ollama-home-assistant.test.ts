@@ -1,0 +1,174 @@
+/**
+ * Home Assistant's Ollama integration, replayed request by request as it talks to a server (the requests
+ * its Python `ollama` client sends, byte for byte in shape): list the models, pull the chosen one, chat with
+ * the system prompt, tools, `keep_alive: -1` and `options.num_ctx: 8192`, send a tool result back, and go
+ * on with the conversation. Each response is checked for the fields the integration reads.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256Of, startFileServer, type FileServer } from "../helpers/file-server.js";
+import { testModelPath } from "../helpers/models.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+
+let server: TestServer;
+let files: FileServer;
+let dir: string;
+
+/** The model the user picks in Home Assistant's list: a catalog model known by an Ollama name. */
+const MODEL = "demochat:5m";
+
+const SYSTEM_PROMPT =
+  "You are a voice assistant for Home Assistant.\nAnswer questions about the world truthfully.\nAnswer in plain text. Keep it simple and to the point.\n" +
+  "Current time is 18:04:12. Today's date is 2026-11-27.\nStatic Context: An overview of the areas and the devices in this smart home:\n- names: Kitchen Light\n  domain: light\n  state: 'off'\n  areas: Kitchen\n";
+
+/** Two of the intent tools Home Assistant offers, as its integration formats them (OpenAPI parameters). */
+const TOOLS = [
+  {
+    type: "function",
+    function: {
+      name: "HassTurnOn",
+      description: "Turns on/opens/presses a device or entity. For locks, this performs a 'lock' action.",
+      parameters: {
+        type: "object",
+        properties: { name: { type: "string" }, area: { type: "string" }, domain: { type: "array", items: { type: "string", enum: ["light", "switch"] } } },
+        required: [],
+      },
+    },
+  },
+  {
+    type: "function",
+    function: {
+      name: "GetLiveContext",
+      description: "Provides real-time information about the CURRENT state, value, or mode of devices, sensors, entities, or areas.",
+      parameters: { type: "object", properties: {}, required: [] },
+    },
+  },
+];
+
+interface ChatChunk {
+  model: string;
+  created_at: string;
+  message: { role: string; content?: string; thinking?: string; tool_calls?: { function: { name: string; arguments: Record<string, unknown> } }[] };
+  done: boolean;
+  done_reason?: string;
+  eval_count?: number;
+}
+
+async function post(path: string, body: unknown): Promise<Response> {
+  return fetch(`${server.url}/api/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+/** Reads an NDJSON stream as Home Assistant's client does: one JSON object per line. */
+async function ndjson(response: Response): Promise<ChatChunk[]> {
+  expect(response.status, await response.clone().text()).toBe(200);
+  expect(response.headers.get("content-type")).toContain("application/x-ndjson");
+  const lines = (await response.text()).split("\n").filter((line) => line.trim() !== "");
+  return lines.map((line) => JSON.parse(line) as ChatChunk);
+}
+
+/** What `_transform_stream` reads of each chunk; it must all be well-formed. */
+function checkChunks(chunks: ChatChunk[]): void {
+  expect(chunks.length).toBeGreaterThan(0);
+  for (const chunk of chunks) {
+    expect(chunk.model).toBe(MODEL);
+    expect(chunk.message.role).toBe("assistant");
+    if (chunk.message.content !== undefined) expect(typeof chunk.message.content).toBe("string");
+    for (const call of chunk.message.tool_calls ?? []) {
+      expect(typeof call.function.name).toBe("string");
+      expect(typeof call.function.arguments).toBe("object");
+    }
+  }
+  expect(chunks.slice(0, -1).every((c) => c.done === false)).toBe(true);
+  expect(chunks.at(-1)).toMatchObject({ done: true, done_reason: expect.stringMatching(/^(stop|length)$/) as unknown });
+}
+
+/** The assistant turn Home Assistant records from the chunks (and sends back as history). */
+function assistantTurn(chunks: ChatChunk[]) {
+  const toolCalls = chunks.flatMap((c) => c.message.tool_calls ?? []);
+  return {
+    role: "assistant",
+    content: chunks.map((c) => c.message.content ?? "").join(""),
+    thinking: null,
+    tool_calls: toolCalls.length > 0 ? toolCalls.map((c) => ({ function: { name: c.function.name, arguments: c.function.arguments } })) : null,
+  };
+}
+
+beforeAll(async () => {
+  const demo = await readFile(testModelPath("demo"));
+  files = await startFileServer();
+  files.files.set("/test/demo-chat/resolve/main/demo.gguf", { body: demo });
+  dir = await mkdtemp(join(tmpdir(), "chaibox-ha-"));
+  const entry = {
+    id: "demo-chat",
+    name: "Demo chat",
+    family: "test",
+    ollama: [MODEL],
+    description: "a generated test model",
+    kind: "chat",
+    parameters: 1_000_000,
+    license: "apache-2.0",
+    capabilities: { tools: false, reasoning: false, embeddings: false, vision: false },
+    contextLength: 2048,
+    architecture: { layers: 2, embeddingLength: 128, headCount: 4, headCountKv: 4, vocabularySize: 2000 },
+    files: [{ quant: "Q8_0", uri: "hf:test/demo-chat/demo.gguf", sizeBytes: demo.length, sha256: sha256Of(demo) }],
+  };
+  const catalogFile = join(dir, "catalog.json");
+  await writeFile(catalogFile, JSON.stringify({ version: 1, models: [entry] }));
+  // An empty box: Home Assistant pulls the model it is told to use.
+  server = await startTestServer({ models: {}, modelsConfig: { catalogFile, hfEndpoint: files.origin } });
+});
+afterAll(async () => {
+  await server?.dispose();
+  await files?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("Home Assistant's Ollama integration", () => {
+  it("lists, pulls, chats with tools, sends a tool result back and goes on", async () => {
+    // Config flow: the connection check and the model list (it reads `model` of each entry).
+    const tags = (await (await fetch(`${server.url}/api/tags`)).json()) as { models: { model: string }[] };
+    expect(tags.models.map((m) => m.model)).not.toContain(MODEL);
+
+    // The chosen model is missing: `client.pull(model)` (the Python client's default is stream=False).
+    const pulled = await post("pull", { model: MODEL, insecure: false, stream: false });
+    expect(pulled.status, await pulled.clone().text()).toBe(200);
+    expect(await pulled.json()).toEqual({ status: "success" });
+    const after = (await (await fetch(`${server.url}/api/tags`)).json()) as { models: { model: string }[] };
+    expect(after.models.map((m) => m.model)).toContain(MODEL);
+
+    // A conversation turn, as `_async_handle_chat_log` sends it.
+    const history: Record<string, unknown>[] = [
+      { role: "system", content: SYSTEM_PROMPT },
+      { role: "user", content: "Turn on the kitchen light" },
+    ];
+    const request = { model: MODEL, tools: TOOLS, stream: true, keep_alive: -1, options: { num_ctx: 8192 }, think: false };
+    const first = await ndjson(await post("chat", { ...request, messages: history }));
+    checkChunks(first);
+
+    // A random-weight model never decides to call a tool by itself, so the call is forced (chaibox's
+    // tool_choice extension); everything Home Assistant then sends is as it would send it.
+    const forced = await ndjson(await post("chat", { ...request, messages: history, tool_choice: { type: "function", function: { name: "GetLiveContext" } } }));
+    checkChunks(forced);
+    const call = assistantTurn(forced);
+    expect(call.tool_calls?.[0]?.function.name).toBe("GetLiveContext");
+    history.push(call);
+    // The tool result: role tool, the result as JSON text, no tool name (as the integration sends it).
+    history.push({ role: "tool", content: JSON.stringify({ data: { success: true, result: "Kitchen Light (light): off" }, error: null }) });
+    const answer = await ndjson(await post("chat", { ...request, messages: history }));
+    checkChunks(answer);
+    history.push(assistantTurn(answer));
+
+    // The conversation goes on with the whole history.
+    history.push({ role: "user", content: "And now turn it off" });
+    const next = await ndjson(await post("chat", { ...request, messages: history }));
+    checkChunks(next);
+    expect(next.at(-1)?.eval_count).toBeGreaterThan(0);
+
+    // keep_alive -1: the model stays loaded.
+    const ps = (await (await fetch(`${server.url}/api/ps`)).json()) as { models: { model: string; expires_at: string }[] };
+    const loaded = ps.models.find((m) => m.model === MODEL);
+    expect(new Date(String(loaded?.expires_at)).getTime()).toBeGreaterThan(Date.now() + 300 * 86_400_000);
+  });
+});
