@@ -267,6 +267,24 @@ describe("ollama dialect: errors", () => {
     });
   });
 
+  it("ends a stream whose runner was killed with an error line, and serves the next request", async () => {
+    const stream = await client.chat({ model: "tiny", messages: ask, stream: true, options: { num_predict: 1500 } });
+    const seen: string[] = [];
+    const consume = async (): Promise<void> => {
+      for await (const part of stream) {
+        seen.push(part.message.content);
+        if (seen.length === 1) {
+          const pid = server.scheduler.loaded().find((m) => m.modelId === "tiny")?.pid;
+          if (pid !== undefined) process.kill(pid, "SIGKILL");
+        }
+      }
+    };
+    await expect(consume()).rejects.toThrow(/runner/);
+    expect(seen.length).toBeGreaterThan(0);
+    const next = await client.chat({ model: "tiny", messages: ask, stream: false, options: { num_predict: 2 } });
+    expect(next.eval_count).toBe(2);
+  });
+
   it("clamps num_ctx larger than the model's context, with a warning in the log", async () => {
     logs.length = 0;
     const reply = await client.chat({ model: "demo", messages: ask, stream: false, options: { num_ctx: 65536, num_predict: 2 } });
