@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from "fastify";
 import { primeChat } from "../../engine/collect.js";
 import { ChaiboxError } from "../../errors.js";
 import { abortOnDisconnect } from "../streaming.js";
-import { admissionOf, findModel, loadFirst, type NamedModel, type OllamaOptions } from "./context.js";
+import { admissionOf, findModel, loadFirst, type OllamaOptions } from "./context.js";
 import { chatRequestOf, ollamaToolCall } from "./mapping.js";
 import { respond, type Renderer } from "./respond.js";
 import { ChatBody, type ModelOptions } from "./schemas.js";
@@ -12,22 +12,24 @@ import { ChatBody, type ModelOptions } from "./schemas.js";
 const now = (): string => new Date().toISOString();
 
 /** Refuses `think: true` for a model that does not reason, as Ollama does. */
-export function checkThink(name: string, model: NamedModel, think: boolean | string | undefined): void {
+export async function checkThink(options: OllamaOptions, name: string, id: string, think: boolean | string | undefined): Promise<void> {
   if (think === undefined || think === false) return;
-  if (model.chai?.chai.capabilities.reasoning !== true) {
+  const described = (await options.models.list()).find((m) => m.id === id);
+  if (described?.chai.capabilities.reasoning !== true) {
     throw new ChaiboxError("unsupported_parameter", `"${name}" does not support thinking`, { param: "think" });
   }
 }
 
 /**
- * `options.num_ctx`: the model runs with the context chaibox sized for it when it loaded (fit to this box's
- * memory). A larger request is clamped to it, with a warning in the log, as Ollama clamps to what fits.
+ * `options.num_ctx`, checked once the model is loaded: it runs with the context chaibox sized for it at load
+ * (fit to this box's memory). A larger request is clamped to it, with a warning in the log, as Ollama clamps
+ * to what fits.
  */
-export function checkContext(log: FastifyBaseLogger, model: NamedModel, options: ModelOptions | undefined): void {
-  const wanted = options?.num_ctx;
-  const has = model.chai?.chai.context_length;
+export function checkContext(log: FastifyBaseLogger, options: OllamaOptions, id: string, modelOptions: ModelOptions | undefined): void {
+  const wanted = modelOptions?.num_ctx;
+  const has = options.loadedModels().find((m) => m.modelId === id)?.info.sequenceContextSize;
   if (wanted !== undefined && has !== undefined && wanted > has) {
-    log.warn({ model: model.id, num_ctx: wanted, context_length: has }, `num_ctx ${wanted} is larger than the ${has} tokens '${model.id}' runs with; using ${has}`);
+    log.warn({ model: id, num_ctx: wanted, context_length: has }, `num_ctx ${wanted} is larger than the ${has} tokens '${id}' runs with; using ${has}`);
   }
 }
 
@@ -67,10 +69,10 @@ export const chatRoute: FastifyPluginAsyncTypebox<OllamaOptions> = async (app, o
       else await options.inference.preload(model.id, signal, admission);
       return { model: body.model, created_at: now(), message: { role: "assistant", content: "" }, done_reason: unload ? "unload" : "load", done: true };
     }
-    checkThink(body.model, model, body.think);
-    checkContext(request.log, model, body.options);
+    await checkThink(options, body.model, model.id, body.think);
     const chat = chatRequestOf(body, body.model);
     const loadMs = await loadFirst(options, model.id, signal, admission);
+    checkContext(request.log, options, model.id, body.options);
     const events = await primeChat(options.inference.chat(model.id, chat, signal, admission));
     return respond(request, reply, events, chatRenderer(body.model), body.stream !== false, { startedMs, loadMs });
   });

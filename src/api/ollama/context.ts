@@ -43,7 +43,7 @@ export interface NamedModel {
   /** The installed model id. */
   id: string;
   manifest: StoredModel;
-  /** Its Chai description (absent only when describing it failed). */
+  /** Its Chai description, when asked for (absent too when describing it failed). */
   chai: ChaiModel | undefined;
 }
 
@@ -51,8 +51,12 @@ export function modelNotFound(name: string): ChaiboxError {
   return new ChaiboxError("model_not_found", `model "${name}" not found, try pulling it first`, { param: "model" });
 }
 
-/** Finds the installed model `name` means (`tiny`, `tiny:latest`, `qwen3:4b`); 404 with a pull hint otherwise. */
-export async function findModel(options: OllamaOptions, name: string, described = true): Promise<NamedModel> {
+/**
+ * Finds the installed model `name` means (`tiny`, `tiny:latest`, `qwen3:4b`); 404 with a pull hint otherwise.
+ * `described` adds its Chai description (default false: describing every model costs a little, and a
+ * chat does not need it).
+ */
+export async function findModel(options: OllamaOptions, name: string, described = false): Promise<NamedModel> {
   const installed = await options.store.list();
   const id = installedIdFor(name, new Set(installed.map((m) => m.id)));
   const manifest = installed.find((m) => m.id === id);

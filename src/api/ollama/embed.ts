@@ -10,7 +10,7 @@ export const embedRoutes: FastifyPluginAsyncTypebox<OllamaOptions> = async (app,
   app.post("/embed", { schema: { body: EmbedBody } }, async (request, reply) => {
     const startedMs = performance.now();
     const body = request.body;
-    const model = await findModel(options, body.model, false);
+    const model = await findModel(options, body.model);
     const admission = admissionOf(body.keep_alive);
     const signal = abortOnDisconnect(request, reply);
     const inputs = typeof body.input === "string" ? [body.input] : body.input;
@@ -37,7 +37,7 @@ export const embedRoutes: FastifyPluginAsyncTypebox<OllamaOptions> = async (app,
 
   app.post("/embeddings", { schema: { body: LegacyEmbeddingsBody } }, async (request, reply) => {
     const body = request.body;
-    const model = await findModel(options, body.model, false);
+    const model = await findModel(options, body.model);
     const admission = admissionOf(body.keep_alive);
     const signal = abortOnDisconnect(request, reply);
     if (body.prompt === "") {

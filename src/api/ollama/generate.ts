@@ -36,10 +36,10 @@ export const generateRoute: FastifyPluginAsyncTypebox<OllamaOptions> = async (ap
       else await options.inference.preload(model.id, signal, admission);
       return { model: body.model, created_at: now(), response: "", done: true, done_reason: unload ? "unload" : "load" };
     }
-    checkThink(body.model, model, body.think);
-    checkContext(request.log, model, body.options);
+    await checkThink(options, body.model, model.id, body.think);
     const generation = generateRequestOf(body, body.model);
     const loadMs = await loadFirst(options, model.id, signal, admission);
+    checkContext(request.log, options, model.id, body.options);
     const events = await primeChat(options.inference.chat(model.id, generation, signal, admission));
     return respond(request, reply, events, generateRenderer(body.model), body.stream !== false, { startedMs, loadMs });
   });

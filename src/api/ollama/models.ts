@@ -30,7 +30,7 @@ export const modelRoutes: FastifyPluginAsyncTypebox<OllamaOptions> = async (app,
   });
 
   app.post("/show", { schema: { body: ModelNameBody } }, async (request) => {
-    const model = await findModel(options, nameOf(request.body));
+    const model = await findModel(options, nameOf(request.body), true);
     const header = await readGgufHeader(model.manifest.path);
     return showBody(model.manifest, model.chai, header.metadata, request.body.verbose === true);
   });
@@ -60,7 +60,7 @@ export const modelRoutes: FastifyPluginAsyncTypebox<OllamaOptions> = async (app,
   });
 
   app.delete("/delete", { schema: { body: ModelNameBody } }, async (request, reply) => {
-    const model = await findModel(options, nameOf(request.body), false);
+    const model = await findModel(options, nameOf(request.body));
     // Unloaded first so the disk space really comes back (a runner would keep the file mapped); again after,
     // for a request that started it meanwhile.
     await options.unloadModel(model.id);
