@@ -7,7 +7,7 @@
  * Pure: the caller supplies the catalog and the installed ids. Names are matched case-insensitively.
  */
 import { ChaiboxError } from "../errors.js";
-import { findCatalogFile, isCatalogRef, type Catalog } from "./catalog.js";
+import { findCatalogFile, isCatalogRef, type Catalog, type CatalogEntry } from "./catalog.js";
 
 const LATEST = "latest";
 
@@ -35,8 +35,8 @@ export function installedIdFor(name: string, installed: ReadonlySet<string>): st
 
 /**
  * What pulling `name` downloads and under which id it installs: an Ollama library name from the catalog's
- * `ollama` aliases (`qwen3:4b`, `qwen3` = `qwen3:latest`) installs the entry's first file under the name
- * itself (without `:latest`); a catalog ref (`qwen3-4b`, `qwen3-4b:Q4_K_M`, also `qwen3-4b:latest`, the name
+ * `ollama` aliases (`qwen3:4b`, `qwen3` = `qwen3:latest`) installs the file Ollama's library serves under
+ * that name (Q4_K_M for a chat model, see {@link ollamaLibraryRef}) under the name itself (without `:latest`); a catalog ref (`qwen3-4b`, `qwen3-4b:Q4_K_M`, also `qwen3-4b:latest`, the name
  * Ollama lists an installed `qwen3-4b` under) installs as the catalog says (id undefined = the pull's
  * default). `hf:` URIs and http(s) URLs pass through as `{ ref: name }` (a chaibox extension).
  * @throws ChaiboxError `model_not_found` for other names, listing a few known names in the message ("pull one
@@ -49,7 +49,7 @@ export function resolveOllamaPull(catalog: Catalog, name: string): { ref: string
   const { base, tag = LATEST } = splitTag(lower);
   const full = `${base}:${tag}`;
   const entry = catalog.models.find((m) => m.ollama?.some((n) => n.toLowerCase() === full) === true);
-  if (entry) return { ref: entry.id, id: tag === LATEST ? base : full };
+  if (entry) return { ref: ollamaLibraryRef(entry), id: tag === LATEST ? base : full };
 
   const ref = tag === LATEST ? base : lower;
   if (isCatalogRef(ref) && catalog.models.some((m) => m.id === base)) {
@@ -63,6 +63,16 @@ export function resolveOllamaPull(catalog: Catalog, name: string): { ref: string
       "a catalog name (see 'chaibox models recommend'), an hf:<owner>/<repo>/<file.gguf> URI or an http(s) URL.",
     { param: "model" },
   );
+}
+
+/**
+ * The file that matches what Ollama's library serves under a name: its chat models are Q4_K_M builds, so a
+ * chat entry's Q4_K_M file when the catalog lists one; otherwise (embedding models, which Ollama serves
+ * at full precision, or no Q4_K_M) the entry's first file.
+ */
+function ollamaLibraryRef(entry: CatalogEntry): string {
+  const q4 = entry.kind === "chat" ? entry.files.find((f) => f.quant.toUpperCase() === "Q4_K_M") : undefined;
+  return q4 ? `${entry.id}:${q4.quant}` : entry.id;
 }
 
 /** `qwen3:4b` → base `qwen3`, tag `4b`; `qwen3` → tag undefined. */

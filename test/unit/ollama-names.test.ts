@@ -93,23 +93,24 @@ describe("installedIdFor", () => {
 });
 
 describe("resolveOllamaPull", () => {
-  it("installs an Ollama library name's entry under the name itself", () => {
-    expect(resolveOllamaPull(catalog, "qwen3:4b")).toEqual({ ref: "qwen3-4b", id: "qwen3:4b" });
-    expect(resolveOllamaPull(catalog, "qwen3:8b")).toEqual({ ref: "qwen3-8b", id: "qwen3:8b" });
+  it("installs an Ollama library name's entry under the name itself, in the quantization Ollama serves", () => {
+    expect(resolveOllamaPull(catalog, "qwen3:4b")).toEqual({ ref: "qwen3-4b:Q4_K_M", id: "qwen3:4b" });
+    expect(resolveOllamaPull(catalog, "qwen3:8b")).toEqual({ ref: "qwen3-8b:Q4_K_M", id: "qwen3:8b" });
+    // Embedding models: Ollama serves them at full precision, the catalog's first file.
     expect(resolveOllamaPull(catalog, "bge-m3:567m")).toEqual({ ref: "bge-m3", id: "bge-m3:567m" });
   });
 
   it("reads a name without a tag as :latest and installs it without the tag", () => {
-    expect(resolveOllamaPull(catalog, "qwen3")).toEqual({ ref: "qwen3-8b", id: "qwen3" });
-    expect(resolveOllamaPull(catalog, "qwen3:latest")).toEqual({ ref: "qwen3-8b", id: "qwen3" });
-    expect(resolveOllamaPull(catalog, "llama3.2")).toEqual({ ref: "llama-3.2-3b", id: "llama3.2" });
+    expect(resolveOllamaPull(catalog, "qwen3")).toEqual({ ref: "qwen3-8b:Q4_K_M", id: "qwen3" });
+    expect(resolveOllamaPull(catalog, "qwen3:latest")).toEqual({ ref: "qwen3-8b:Q4_K_M", id: "qwen3" });
+    expect(resolveOllamaPull(catalog, "llama3.2")).toEqual({ ref: "llama-3.2-3b:Q4_K_M", id: "llama3.2" });
     // An Ollama name that is also a catalog id means the same entry either way.
     expect(resolveOllamaPull(catalog, "bge-m3")).toEqual({ ref: "bge-m3", id: "bge-m3" });
   });
 
   it("matches names case-insensitively and ignores surrounding space", () => {
-    expect(resolveOllamaPull(catalog, "Qwen3:4B")).toEqual({ ref: "qwen3-4b", id: "qwen3:4b" });
-    expect(resolveOllamaPull(catalog, " LLAMA3.2:Latest ")).toEqual({ ref: "llama-3.2-3b", id: "llama3.2" });
+    expect(resolveOllamaPull(catalog, "Qwen3:4B")).toEqual({ ref: "qwen3-4b:Q4_K_M", id: "qwen3:4b" });
+    expect(resolveOllamaPull(catalog, " LLAMA3.2:Latest ")).toEqual({ ref: "llama-3.2-3b:Q4_K_M", id: "llama3.2" });
   });
 
   it("passes catalog references through, leaving the id to the pull", () => {
@@ -160,17 +161,18 @@ describe("resolveOllamaPull", () => {
 });
 
 describe("the shipped catalog's Ollama names", () => {
-  it("each resolve to their own entry, installed under a valid model id, and pull its first file", async () => {
+  it("each resolve to their own entry, installed under a valid model id, in Ollama's quantization", async () => {
     const aliased = shipped.models.filter((m) => m.ollama !== undefined);
     expect(aliased.length).toBeGreaterThan(0);
     for (const m of aliased) {
       for (const name of m.ollama!) {
         const pull = resolveOllamaPull(shipped, name);
-        expect(pull.ref, name).toBe(m.id);
+        const expected = m.kind === "chat" && m.files.some((f) => f.quant === "Q4_K_M") ? `${m.id}:Q4_K_M` : m.id;
+        expect(pull.ref, name).toBe(expected);
         expect(pull.id, name).toBe(name.replace(/:latest$/, ""));
         expect(isValidModelId(pull.id!), name).toBe(true);
         const source = await resolvePullSource(pull.ref, { catalog: async () => shipped });
-        expect(source.source.ref, name).toBe(`${m.id}:${m.files[0]!.quant}`);
+        expect(source.source.ref, name).toBe(expected === m.id ? `${m.id}:${m.files[0]!.quant}` : expected);
       }
     }
   });
@@ -178,9 +180,9 @@ describe("the shipped catalog's Ollama names", () => {
   it("include the library's latest tags", () => {
     const latest = { qwen3: "qwen3-8b", "llama3.2": "llama-3.2-3b", "llama3.1": "llama-3.1-8b", gemma3: "gemma-3-4b", "phi4-mini": "phi-4-mini" };
     for (const [name, id] of Object.entries(latest)) {
-      expect(resolveOllamaPull(shipped, name), name).toEqual({ ref: id, id: name });
+      expect(resolveOllamaPull(shipped, name), name).toEqual({ ref: `${id}:Q4_K_M`, id: name });
     }
-    expect(resolveOllamaPull(shipped, "qwen3:30b").ref).toBe("qwen3-30b-a3b");
+    expect(resolveOllamaPull(shipped, "qwen3:30b").ref).toBe("qwen3-30b-a3b:Q4_K_M");
     expect(resolveOllamaPull(shipped, "nomic-embed-text").ref).toBe("nomic-embed-text-v1.5");
     expect(resolveOllamaPull(shipped, "embeddinggemma").ref).toBe("embeddinggemma-300m");
   });
