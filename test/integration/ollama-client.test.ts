@@ -253,6 +253,19 @@ describe("ollama dialect: errors", () => {
     expect(((await badKeepAlive.json()) as { error: string }).error).toContain("keep_alive");
   });
 
+  it("reads the body as JSON whatever its Content-Type, as Ollama does for `curl -d`", async () => {
+    const form = await fetch(`${server.url}/api/show`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: JSON.stringify({ model: "tiny" }),
+    });
+    expect(form.status).toBe(200);
+    expect(((await form.json()) as { details: { format: string } }).details.format).toBe("gguf");
+    const plain = await fetch(`${server.url}/api/show`, { method: "POST", body: "{not json" });
+    expect(plain.status).toBe(400);
+    expect(((await plain.json()) as { error: string }).error).toContain("invalid JSON");
+  });
+
   it("refuses images for a text model, clearly", async () => {
     await expect(client.chat({ model: "demo", messages: [{ role: "user", content: "what is this?", images: ["aGVsbG8="] }] })).rejects.toMatchObject({
       status_code: 400,
@@ -290,5 +303,46 @@ describe("ollama dialect: errors", () => {
     const reply = await client.chat({ model: "demo", messages: ask, stream: false, options: { num_ctx: 65536, num_predict: 2 } });
     expect(reply.done).toBe(true);
     expect(logs.some((line) => line.num_ctx === 65536 && line.context_length === 2048 && line.level === 40)).toBe(true);
+  });
+});
+
+describe("ollama dialect: a full queue", () => {
+  let busy: TestServer;
+  beforeAll(async () => {
+    busy = await startTestServer({ models: { tiny: "tiny" }, inference: { parallel: 1, queueSize: 0 } });
+  });
+  afterAll(async () => busy?.dispose());
+
+  it("answers 503 with Retry-After in Ollama's envelope, and frees the slot when the client goes away", async () => {
+    const controller = new AbortController();
+    const long = await fetch(`${busy.url}/api/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "tiny", messages: ask, options: { num_predict: 1500 } }),
+      signal: controller.signal,
+    });
+    expect(long.status).toBe(200);
+    const reader = (long.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const refused = await fetch(`${busy.url}/api/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "tiny", messages: ask, stream: false }),
+    });
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(Object.keys((await refused.json()) as object)).toEqual(["error"]);
+    // The client of the long stream disconnects: its sequence is freed and the next request runs.
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    const busyClient = new Ollama({ host: busy.url });
+    let reply: Awaited<ReturnType<typeof busyClient.chat>> | undefined;
+    for (let attempt = 0; attempt < 20 && reply === undefined; attempt++) {
+      reply = await busyClient.chat({ model: "tiny", messages: ask, stream: false, options: { num_predict: 2 } }).catch(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return undefined;
+      });
+    }
+    expect(reply?.eval_count).toBe(2);
   });
 });

@@ -20,15 +20,26 @@ export async function checkThink(options: OllamaOptions, name: string, id: strin
   }
 }
 
+/** The clamps already logged, per server: Home Assistant sends the same num_ctx with every request. */
+const warnedClamps = new WeakMap<OllamaOptions, Set<string>>();
+
 /**
  * `options.num_ctx`, checked once the model is loaded: it runs with the context chaibox sized for it at load
- * (fit to this box's memory). A larger request is clamped to it, with a warning in the log, as Ollama clamps
- * to what fits.
+ * (fit to this box's memory). A larger request is clamped to it, with a warning in the log (once per model,
+ * size and load), as Ollama clamps to what fits.
  */
 export function checkContext(log: FastifyBaseLogger, options: OllamaOptions, id: string, modelOptions: ModelOptions | undefined): void {
   const wanted = modelOptions?.num_ctx;
-  const has = options.loadedModels().find((m) => m.modelId === id)?.info.sequenceContextSize;
-  if (wanted !== undefined && has !== undefined && wanted > has) {
+  const loaded = options.loadedModels().find((m) => m.modelId === id);
+  const has = loaded?.info.sequenceContextSize;
+  if (wanted === undefined || has === undefined || wanted <= has) return;
+  const warned = warnedClamps.get(options) ?? new Set<string>();
+  warnedClamps.set(options, warned);
+  const key = `${id} ${wanted} ${loaded?.loadedAt ?? 0}`;
+  if (!warned.has(key)) {
+    // One entry per load that clamped: cleared now and then so a long-running box does not collect them.
+    if (warned.size >= 256) warned.clear();
+    warned.add(key);
     log.warn({ model: id, num_ctx: wanted, context_length: has }, `num_ctx ${wanted} is larger than the ${has} tokens '${id}' runs with; using ${has}`);
   }
 }

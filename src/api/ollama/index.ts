@@ -4,6 +4,7 @@
  * routes; errors use Ollama's envelope `{"error": "…"}`.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { ChaiboxError } from "../../errors.js";
 import { normalizeError } from "../errors.js";
 import { chatRoute } from "./chat.js";
 import type { OllamaOptions } from "./context.js";
@@ -20,6 +21,21 @@ export const ollamaRoutes: FastifyPluginAsyncTypebox<OllamaOptions> = async (app
     if (normalized.internal) request.log.error({ err: error }, "request failed");
     if (normalized.retryAfterSeconds !== undefined) void reply.header("retry-after", String(normalized.retryAfterSeconds));
     return reply.status(normalized.status).send({ error: normalized.message });
+  });
+  // Ollama reads every body as JSON whatever its Content-Type, and its documented examples rely on that
+  // (`curl … -d '{…}'` sends application/x-www-form-urlencoded).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") {
+      done(null, {});
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new ChaiboxError("invalid_request", `invalid JSON in the request body: send a JSON object`), undefined);
+    }
   });
   app.setNotFoundHandler((request, reply) => {
     return reply.status(404).send({ error: `unknown route: ${request.method} ${request.url.split("?")[0] ?? ""}` });
