@@ -84,6 +84,12 @@ export interface ChatRequest {
    * behaviour.
    */
   think?: boolean;
+  /**
+   * When the conversation does not fit the context, drop its oldest turns (system messages and the last
+   * turn stay) until it leaves room to answer, as Ollama does, instead of failing with
+   * `context_length_exceeded`. Default false.
+   */
+  truncateHistory?: boolean;
 }
 
 export interface Usage {

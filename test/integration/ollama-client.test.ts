@@ -129,6 +129,19 @@ describe("ollama client: chat and generate", () => {
     expect(chunks.map((c) => c.message.content).join("")).toBe(whole.message.content);
   });
 
+  it("drops the oldest turns of a conversation longer than the context, as Ollama does", async () => {
+    const long = "lamp ".repeat(1500);
+    const messages = [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: long },
+      { role: "assistant", content: long },
+      { role: "user", content: "And now?" },
+    ];
+    const reply = await client.chat({ model: "demo", messages, stream: false, options: { num_predict: 4 } });
+    expect(reply.done).toBe(true);
+    expect(reply.prompt_eval_count).toBeLessThan(100);
+  });
+
   it("makes a forced tool call with object arguments, then continues after the tool result", async () => {
     const messages = [{ role: "user", content: "Turn on the kitchen light." }];
     const call = await client.chat({

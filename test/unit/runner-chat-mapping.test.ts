@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { LlamaChatResponseChunk, LlamaModel, Token } from "node-llama-cpp";
 import type { ChatEvent, ChatMessage, ChatRequest } from "../../src/engine/contract.js";
 import { responseChunkHandler } from "../../src/engine/runner/chat.js";
-import { toChatHistory, withInstruction } from "../../src/engine/runner/history.js";
+import { toChatHistory, withInstruction, withoutOldestTurn } from "../../src/engine/runner/history.js";
 import {
   compileJsonCheck,
   findNonFiniteNumber,
@@ -23,6 +23,27 @@ function codeOf(fn: () => unknown): string | undefined {
   }
   return undefined;
 }
+
+describe("dropping the oldest turn of a conversation too long for the context", () => {
+  it("drops the first exchange, keeps every system message and the last turn, and stops there", () => {
+    const history = toChatHistory([
+      { role: "system", content: "rules" },
+      { role: "user", content: "one" },
+      { role: "assistant", content: "first answer" },
+      { role: "user", content: "two" },
+      { role: "assistant", content: "", toolCalls: [{ id: "c", name: "f", arguments: "{}" }] },
+      { role: "tool", toolCallId: "c", content: "ok" },
+      { role: "system", content: "later rule" },
+      { role: "user", content: "three" },
+    ]);
+    const once = withoutOldestTurn(history);
+    expect(once?.map((item) => item.type)).toEqual(["system", "user", "model", "system", "user", "model"]);
+    expect(once?.[1]).toEqual({ type: "user", text: "two" });
+    const twice = withoutOldestTurn(once ?? []);
+    expect(twice).toEqual([{ type: "system", text: "rules" }, { type: "system", text: "later rule" }, { type: "user", text: "three" }, { type: "model", response: [] }]);
+    expect(withoutOldestTurn(twice ?? [])).toBeUndefined();
+  });
+});
 
 describe("chat history", () => {
   it("maps roles and ends with an empty model response after a user turn", () => {

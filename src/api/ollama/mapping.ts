@@ -145,7 +145,8 @@ export function thinkOf(think: boolean | string | undefined): boolean | undefine
 /** An `/api/chat` body (with at least one message) as a contract request. */
 export function chatRequestOf(body: ChatBody, model: string): ChatRequest {
   const tools = toTools(body.tools);
-  const request: ChatRequest = { messages: toMessages(model, body.messages ?? []), sampling: toSampling(body.options) };
+  // Like Ollama, a conversation longer than the context loses its oldest turns rather than failing.
+  const request: ChatRequest = { messages: toMessages(model, body.messages ?? []), sampling: toSampling(body.options), truncateHistory: true };
   if (tools) request.tools = tools;
   const toolChoice = toToolChoice(body.tool_choice, tools);
   if (toolChoice) request.toolChoice = toolChoice;

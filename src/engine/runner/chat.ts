@@ -19,7 +19,7 @@ import type { ChatEvent, ChatRequest, FinishReason, ToolCall, Usage } from "../c
 import { ChaiboxError } from "../../errors.js";
 import { runCompletion } from "./completion.js";
 import { GenerationClock, generateValidated, generationLimit, type Acceptance } from "./generation.js";
-import { toChatHistory, withInstruction } from "./history.js";
+import { toChatHistory, withInstruction, withoutOldestTurn } from "./history.js";
 import { compileJsonCheck, createSchemaGrammar, getJsonGrammar, parseChecked, type JsonCheck } from "./json-output.js";
 import { seedForAttempt, toSamplingSettings, type SamplingSettings } from "./sampling.js";
 import {
@@ -73,13 +73,21 @@ function plan(
   request: ChatRequest,
   signal: AbortSignal,
 ): Plan {
-  const { contextText } = chat.chatWrapper.generateContextState({
-    chatHistory: history,
-    availableFunctions: functions,
-    documentFunctionParams: true,
-  });
-  const promptTokens = contextText.tokenize(model.tokenizer).length;
-  const maxTokens = generationLimit(promptTokens, chat.sequence.contextSize, request.sampling.maxTokens, "messages");
+  const count = (items: ChatHistoryItem[]): number => {
+    const { contextText } = chat.chatWrapper.generateContextState({ chatHistory: items, availableFunctions: functions, documentFunctionParams: true });
+    return contextText.tokenize(model.tokenizer).length;
+  };
+  const contextSize = chat.sequence.contextSize;
+  let promptTokens = count(history);
+  if (request.truncateHistory) {
+    // Room to answer: what the request asks for, at most a quarter of the context.
+    const reserve = Math.max(1, Math.min(request.sampling.maxTokens ?? Infinity, Math.floor(contextSize / 4)));
+    for (let shorter = withoutOldestTurn(history); shorter && contextSize - promptTokens - 1 < reserve; shorter = withoutOldestTurn(history)) {
+      history = shorter;
+      promptTokens = count(history);
+    }
+  }
+  const maxTokens = generationLimit(promptTokens, contextSize, request.sampling.maxTokens, "messages");
   const settings = toSamplingSettings(model, request.sampling);
   return { history, functions, promptTokens, maxTokens, settings, skipThinking: request.think === false, signal };
 }

@@ -89,3 +89,16 @@ export function withInstruction(history: readonly ChatHistoryItem[], text: strin
   result.splice(result.length - 1, 0, { type: "system", text });
   return result;
 }
+
+/**
+ * The history without its oldest turn: the first user message that is not the last one, and the answers
+ * that followed it up to the next user message. System messages stay wherever they are. Undefined when only
+ * the last turn is left.
+ */
+export function withoutOldestTurn(history: readonly ChatHistoryItem[]): ChatHistoryItem[] | undefined {
+  const users = history.flatMap((item, index) => (item.type === "user" ? [index] : []));
+  const next = users[1];
+  if (next === undefined) return undefined;
+  // Answers before the first user message (a conversation that starts with the model) go with it.
+  return history.filter((item, index) => item.type === "system" || index >= next);
+}
