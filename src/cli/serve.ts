@@ -1,7 +1,14 @@
 /** `chaibox serve`: runs the service until SIGTERM/SIGINT. */
 import { configKeys } from "../config/load.js";
+import { pino } from "pino";
 import { startServer } from "../main.js";
+import { ServiceState } from "../platform/service-state.js";
 import { commonHelp, configFrom, parse, parseInteger } from "./args.js";
+
+/** How long a start may take before systemd gives up (EXTEND_TIMEOUT_USEC). */
+const START_ALLOWANCE_MS = 120_000;
+/** How long requests in flight may go on after SIGTERM before their runners are stopped. */
+const DRAIN_DEADLINE_MS = 10_000;
 
 function configHelp(): string {
   return configKeys()
@@ -44,11 +51,20 @@ export async function serveCommand(args: string[]): Promise<void> {
     port: parseInteger("port", values.port),
     logLevel: values["log-level"],
   });
-  const server = await startServer(config, { ...(values.hardware !== undefined && { hardwareFile: values.hardware }) });
+  const logger = pino({ level: config.logLevel, base: { service: "chaibox" } });
+  const service = new ServiceState(logger.child({ module: "systemd" }));
+  // A first start may generate the demo model and measure model files: more than a default start timeout.
+  service.extendStart(START_ALLOWANCE_MS);
+  const server = await startServer(config, { logger, ...(values.hardware !== undefined && { hardwareFile: values.hardware }) });
+  await service.ready(server);
   const shutdown = (signal: string) => {
     server.logger.info({ signal }, "shutting down");
-    server.close().then(
-      () => process.exit(0),
+    service.stopping();
+    server.close(DRAIN_DEADLINE_MS).then(
+      () => {
+        service.close();
+        process.exit(0);
+      },
       (error: unknown) => {
         server.logger.error({ err: error }, "shutdown failed");
         process.exit(1);

@@ -1,0 +1,79 @@
+/**
+ * What chaibox tells systemd about itself: a one-line status, the self-check behind each watchdog ping,
+ * and the readiness, watchdog and stopping notifications over the service's life.
+ */
+import type { RunningServer } from "../main.js";
+import { openNotifier, type Notifier, type NotifyLogger } from "./sd-notify.js";
+import { startWatchdog, watchdogIntervalMs } from "./watchdog.js";
+
+/** How often STATUS is refreshed while serving. */
+const STATUS_INTERVAL_MS = 15_000;
+
+/** The one-line STATUS=: what is installed, loaded and downloading. */
+export async function statusLine(server: Pick<RunningServer, "store" | "scheduler" | "pulls">): Promise<string> {
+  const installed = (await server.store.list()).length;
+  const loaded = server.scheduler.loaded().map((m) => m.modelId);
+  const pulls = server.pulls.list().filter((p) => p.state === "queued" || p.state === "downloading" || p.state === "verifying").length;
+  const parts = [`${installed} model${installed === 1 ? "" : "s"} installed`, loaded.length > 0 ? `loaded: ${loaded.join(", ")}` : "none loaded"];
+  if (pulls > 0) parts.push(`${pulls} download${pulls === 1 ? "" : "s"} running`);
+  return `serving; ${parts.join("; ")}`;
+}
+
+/** The watchdog's self-check: the state database answers. (The event loop's timeliness is checked by the watchdog itself.) */
+export function selfCheck(server: Pick<RunningServer, "db">): boolean {
+  return server.db.prepare("SELECT 1 AS ok").get() !== undefined;
+}
+
+/** systemd's view of one running service; every method is silent without `$NOTIFY_SOCKET`. */
+export class ServiceState {
+  private readonly notifier: Notifier;
+  private stopWatchdog: (() => void) | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly log: NotifyLogger,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.notifier = openNotifier(log, env);
+  }
+
+  /** Asks systemd for more time to start (a first start may generate or load models). */
+  extendStart(ms: number): void {
+    this.notifier.notify({ EXTEND_TIMEOUT_USEC: Math.round(ms * 1000) });
+  }
+
+  /** READY=1 with a status, then the watchdog (when systemd asked for one) and status refreshes. */
+  async ready(server: RunningServer): Promise<void> {
+    this.notifier.notify({ READY: 1, STATUS: await statusLine(server) });
+    const intervalMs = watchdogIntervalMs(this.env);
+    if (intervalMs !== undefined && this.notifier.enabled) {
+      this.stopWatchdog = startWatchdog({
+        intervalMs,
+        check: () => selfCheck(server),
+        ping: () => this.notifier.notify({ WATCHDOG: 1 }),
+        onFailure: (reason) => this.log.warn({ reason }, "watchdog ping withheld"),
+      });
+      this.log.info({ intervalMs }, "systemd watchdog enabled");
+    }
+    if (this.notifier.enabled) {
+      this.statusTimer = setInterval(() => {
+        statusLine(server).then(
+          (status) => this.notifier.notify({ STATUS: status }),
+          () => undefined,
+        );
+      }, STATUS_INTERVAL_MS);
+      this.statusTimer.unref();
+    }
+  }
+
+  /** STOPPING=1: the drain begins. The watchdog keeps pinging while requests finish. */
+  stopping(): void {
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.notifier.notify({ STOPPING: 1, STATUS: "stopping: finishing requests in flight" });
+  }
+
+  close(): void {
+    this.stopWatchdog?.();
+    this.notifier.close();
+  }
+}
