@@ -3,8 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { abortOnDisconnect } from "../streaming.js";
 import { admissionOf, findModel, loadFirst, type OllamaOptions } from "./context.js";
 import { EmbedBody, LegacyEmbeddingsBody } from "./schemas.js";
-
-const ns = (ms: number): number => Math.max(0, Math.round(ms * 1e6));
+import { ns } from "./stats.js";
 
 export const embedRoutes: FastifyPluginAsyncTypebox<OllamaOptions> = async (app, options) => {
   app.post("/embed", { schema: { body: EmbedBody } }, async (request, reply) => {

@@ -2,7 +2,6 @@
  * Pure mapping between Ollama's `/api/chat` and `/api/generate` and the inference contract. No I/O: the
  * routes feed it the parsed body and the engine's events, and write what it returns.
  */
-import { randomBytes } from "node:crypto";
 import type { ChatMessage, ChatRequest, ResponseFormat, SamplingOptions, ToolCall, ToolChoice, ToolDefinition } from "../../engine/contract.js";
 import { ChaiboxError } from "../../errors.js";
 import type { ChatBody, GenerateBody, ModelOptions, OllamaMessage, OllamaTool } from "./schemas.js";
@@ -191,8 +190,4 @@ export function ollamaToolCall(call: ToolCall, index: number): { id: string; fun
     args = {};
   }
   return { id: call.id, function: { index, name: call.name, arguments: args } };
-}
-
-export function newCallId(): string {
-  return `call_${randomBytes(6).toString("hex")}`;
 }

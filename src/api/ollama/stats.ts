@@ -13,7 +13,8 @@ export interface DoneStats {
   eval_duration: number;
 }
 
-const ns = (ms: number): number => Math.max(0, Math.round(ms * 1e6));
+/** Milliseconds as Ollama's whole nanoseconds. */
+export const ns = (ms: number): number => Math.max(0, Math.round(ms * 1e6));
 
 /**
  * @param totalMs - the whole request, as the route saw it.
