@@ -225,3 +225,9 @@ export function leastRecentlyUsedIdle(entries: Iterable<ModelEntry>): ModelEntry
   }
   return victim;
 }
+
+/** Ends a pending unload request: the runner is gone (or never came), so everyone waiting for it may go on. */
+export function settleUnload(entry: ModelEntry): void {
+  entry.unloadRequested = false;
+  for (const resolve of entry.unloadWaiters.splice(0)) resolve();
+}

@@ -9,7 +9,7 @@ import type { LoadedModelStatus, ModelStats, SchedulerClock, SchedulerLogger, Sc
 import { realClock, silentLogger } from "./scheduler-types.js";
 import type { Lease, ModelEntry, Runner } from "./model-entry.js";
 import { applyAdmission, armKeepAlive, capacityOf, checkAdmission, clearKeepAlive, deferred, enqueue, isIdle, isUnused, keepsForever } from "./model-entry.js";
-import { leastRecentlyUsedIdle, loadedStatusOf, newEntry, nextAverageMs, queueFullError, shuttingDownError, statsOf } from "./model-entry.js";
+import { leastRecentlyUsedIdle, loadedStatusOf, newEntry, nextAverageMs, queueFullError, settleUnload, shuttingDownError, statsOf } from "./model-entry.js";
 import { callLease, streamLease, type LeaseHooks } from "./lease-stream.js";
 import { wrongModelKindError } from "./model-kind.js";
 import { ChaiboxError, isChaiboxError } from "../errors.js";
@@ -298,7 +298,7 @@ export class Scheduler implements InferenceService {
       entry.loading = false;
       this.pump(entry);
       if (isIdle(entry)) this.onIdle(entry);
-      if (!entry.runner) this.settleUnload(entry);
+      if (!entry.runner) settleUnload(entry);
       this.forgetIfUnused(entry);
       this.notify();
     }
@@ -331,7 +331,7 @@ export class Scheduler implements InferenceService {
       if (entry.runner !== runner) return;
       entry.runner = undefined;
       clearKeepAlive(entry, this.clock);
-      this.settleUnload(entry);
+      settleUnload(entry);
       // Waiters get a fresh runner; in-flight chats have failed with runner_crashed from their handle.
       this.pump(entry);
       this.forgetIfUnused(entry);
@@ -381,11 +381,6 @@ export class Scheduler implements InferenceService {
     this.forgetIfUnused(entry);
     this.notify();
     return stopped;
-  }
-
-  private settleUnload(entry: ModelEntry): void {
-    entry.unloadRequested = false;
-    for (const resolve of entry.unloadWaiters.splice(0)) resolve();
   }
 
   private forgetIfUnused(entry: ModelEntry): void {

@@ -20,7 +20,7 @@ import { ChaiboxError } from "../../errors.js";
 import { runCompletion } from "./completion.js";
 import { GenerationClock, generateValidated, generationLimit, type Acceptance } from "./generation.js";
 import { toChatHistory, withInstruction, withoutOldestTurn } from "./history.js";
-import { compileJsonCheck, createSchemaGrammar, getJsonGrammar, parseChecked, type JsonCheck } from "./json-output.js";
+import { createSchemaGrammar, getJsonGrammar, jsonTextAcceptor } from "./json-output.js";
 import { seedForAttempt, toSamplingSettings, type SamplingSettings } from "./sampling.js";
 import {
   forcedCallGrammarSchema,
@@ -216,13 +216,10 @@ export async function runChat(
     }
 
     if (format.type === "json_schema") {
-      const check: JsonCheck = compileJsonCheck(format.schema, "response_format");
+      const accept = jsonTextAcceptor(format.schema, "response_format");
       const grammar = await createSchemaGrammar(env.llama, format.schema, "response_format");
       const clock = new GenerationClock();
-      const text = await validatedChat(chat, p, clock, grammar, (output) => {
-        const parsed = parseChecked(output, check);
-        return parsed.ok ? { ok: true, value: output } : parsed;
-      }, "JSON output");
+      const text = await validatedChat(chat, p, clock, grammar, accept, "JSON output");
       emit({ type: "text", text });
       emit({ type: "done", finishReason: "stop", usage: usage(), timings: clock.timings() });
       return;

@@ -15,7 +15,7 @@ import type { ChatRequest, Usage } from "../contract.js";
 import { ChaiboxError } from "../../errors.js";
 import type { ChatEnvironment, EmitEvent } from "./chat.js";
 import { GenerationClock, generateValidated, generationLimit } from "./generation.js";
-import { compileJsonCheck, createSchemaGrammar, getJsonGrammar, parseChecked } from "./json-output.js";
+import { createSchemaGrammar, getJsonGrammar, jsonTextAcceptor } from "./json-output.js";
 import { seedForAttempt, toSamplingSettings } from "./sampling.js";
 
 /**
@@ -81,17 +81,14 @@ export async function runCompletion(
     });
 
     if (format.type === "json_schema") {
-      const check = compileJsonCheck(format.schema, "response_format");
+      const accept = jsonTextAcceptor(format.schema, "response_format");
       const grammar = await createSchemaGrammar(env.llama, format.schema, "response_format");
       const clock = new GenerationClock();
       const generate = async (attempt: number) => {
         const response = await completion.generateCompletionWithMeta(tokens, { ...options(clock, attempt), grammar });
         return { text: response.response, reachedMaxTokens: response.metadata.stopReason === "maxTokens" };
       };
-      const text = await generateValidated({ temperature: settings.temperature, maxTokens }, generate, (output) => {
-        const parsed = parseChecked(output, check);
-        return parsed.ok ? { ok: true, value: output } : parsed;
-      }, "JSON output");
+      const text = await generateValidated({ temperature: settings.temperature, maxTokens }, generate, accept, "JSON output");
       emit({ type: "text", text });
       emit({ type: "done", finishReason: "stop", usage: usage(), timings: clock.timings() });
       return;

@@ -85,6 +85,18 @@ export function parseChecked(
   return reason === undefined ? { ok: true, value } : { ok: false, reason };
 }
 
+/**
+ * The acceptance test of a `json_schema` reply, for validated generation: the text itself when it parses
+ * and matches `schema`, else why not. Throws `invalid_request` naming `param` for a schema that cannot compile.
+ */
+export function jsonTextAcceptor(schema: JsonSchema, param: string): (text: string) => { ok: true; value: string } | { ok: false; reason: string } {
+  const check = compileJsonCheck(schema, param);
+  return (text) => {
+    const parsed = parseChecked(text, check);
+    return parsed.ok ? { ok: true, value: text } : parsed;
+  };
+}
+
 const typesNeedingSplit = new Set(["object", "array"]);
 /** Largest integer range turned into an enum for the grammar (default 256 values). */
 const MAX_INTEGER_ENUM = 256;
