@@ -3,11 +3,12 @@
  * models: listing, chat (streamed, whole, with tools), generate, embed, pull from a local file server,
  * delete and keep-alive.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ollama, type Tool } from "ollama";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testCatalogEntry, writeTestCatalog } from "../helpers/catalog.js";
 import { sha256Of, startFileServer, type FileServer } from "../helpers/file-server.js";
 import { ensureTestModels, testModelPath } from "../helpers/models.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -20,23 +21,8 @@ const logs: Record<string, unknown>[] = [];
 
 /** A catalog with one generated model, served by the local file server, known to Ollama as `tinychat:1m`. */
 async function writeCatalog(tiny: Buffer): Promise<string> {
-  const entry = {
-    id: "tiny-chat",
-    name: "Tiny chat",
-    family: "test",
-    ollama: ["tinychat:1m"],
-    description: "a generated test model",
-    kind: "chat",
-    parameters: 1000,
-    license: "apache-2.0",
-    capabilities: { tools: false, reasoning: false, embeddings: false, vision: false },
-    contextLength: 256,
-    architecture: { layers: 1, embeddingLength: 64, headCount: 2, headCountKv: 2, vocabularySize: 300 },
-    files: [{ quant: "Q8_0", uri: "hf:test/tiny-chat/tiny.gguf", sizeBytes: tiny.length, sha256: sha256Of(tiny) }],
-  };
-  const path = join(catalogDir, "catalog.json");
-  await writeFile(path, JSON.stringify({ version: 1, models: [entry] }));
-  return path;
+  const file = { quant: "Q8_0", uri: "hf:test/tiny-chat/tiny.gguf", sizeBytes: tiny.length, sha256: sha256Of(tiny) };
+  return writeTestCatalog(catalogDir, [testCatalogEntry([file], { ollama: ["tinychat:1m"] })]);
 }
 
 // maxLength keeps a random-weight model's forced argument short (the client's type does not list it).

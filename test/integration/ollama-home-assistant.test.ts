@@ -4,10 +4,11 @@
  * the system prompt, tools, `keep_alive: -1` and `options.num_ctx: 8192`, send a tool result back, and go
  * on with the conversation. Each response is checked for the fields the integration reads.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testCatalogEntry, writeTestCatalog } from "../helpers/catalog.js";
 import { sha256Of, startFileServer, type FileServer } from "../helpers/file-server.js";
 import { testModelPath } from "../helpers/models.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -100,22 +101,16 @@ beforeAll(async () => {
   files = await startFileServer();
   files.files.set("/test/demo-chat/resolve/main/demo.gguf", { body: demo });
   dir = await mkdtemp(join(tmpdir(), "chaibox-ha-"));
-  const entry = {
+  const file = { quant: "Q8_0", uri: "hf:test/demo-chat/demo.gguf", sizeBytes: demo.length, sha256: sha256Of(demo) };
+  const entry = testCatalogEntry([file], {
     id: "demo-chat",
     name: "Demo chat",
-    family: "test",
     ollama: [MODEL],
-    description: "a generated test model",
-    kind: "chat",
     parameters: 1_000_000,
-    license: "apache-2.0",
-    capabilities: { tools: false, reasoning: false, embeddings: false, vision: false },
     contextLength: 2048,
     architecture: { layers: 2, embeddingLength: 128, headCount: 4, headCountKv: 4, vocabularySize: 2000 },
-    files: [{ quant: "Q8_0", uri: "hf:test/demo-chat/demo.gguf", sizeBytes: demo.length, sha256: sha256Of(demo) }],
-  };
-  const catalogFile = join(dir, "catalog.json");
-  await writeFile(catalogFile, JSON.stringify({ version: 1, models: [entry] }));
+  });
+  const catalogFile = await writeTestCatalog(dir, [entry]);
   // An empty box: Home Assistant pulls the model it is told to use.
   server = await startTestServer({ models: {}, modelsConfig: { catalogFile, hfEndpoint: files.origin } });
 });

@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModelStore } from "../../src/models/store.js";
 import { sha256Of, startFileServer, type FileServer } from "../helpers/file-server.js";
+import { testCatalogEntry, writeTestCatalog } from "../helpers/catalog.js";
 import { testModelPath } from "../helpers/models.js";
 import { cliArgs, repoRoot, runCli } from "../helpers/cli.js";
 
@@ -98,29 +99,8 @@ describe("chaibox models pull", () => {
   it("pulls a catalog name from the configured hf endpoint and fails with one line on a wrong checksum", async () => {
     const tiny = await readFile(testModelPath("tiny"));
     server.files.set("/acme/tiny-gguf/resolve/main/tiny-Q8_0.gguf", { body: tiny });
-    const catalogFile = join(dataDir, "catalog.json");
     const file = { quant: "Q8_0", uri: "hf:acme/tiny-gguf/tiny-Q8_0.gguf", sizeBytes: tiny.length, sha256: "f".repeat(64) };
-    await writeFile(
-      catalogFile,
-      JSON.stringify({
-        version: 1,
-        models: [
-          {
-            id: "tiny-chat",
-            name: "Tiny chat",
-            family: "test",
-            description: "a generated test model",
-            kind: "chat",
-            parameters: 1000,
-            license: "apache-2.0",
-            capabilities: { tools: false, reasoning: false, embeddings: false, vision: false },
-            contextLength: 256,
-            architecture: { layers: 1, embeddingLength: 64, headCount: 2, headCountKv: 2, vocabularySize: 300 },
-            files: [file],
-          },
-        ],
-      }),
-    );
+    const catalogFile = await writeTestCatalog(dataDir, [testCatalogEntry([file])]);
     const configFile = join(dataDir, "config.yaml");
     await writeFile(configFile, `models:\n  hfEndpoint: ${server.origin}\n  catalogFile: ${catalogFile}\n`);
     const flags = ["--data-dir", join(dataDir, "catalog"), "--config", configFile];
@@ -130,10 +110,7 @@ describe("chaibox models pull", () => {
     expect(refused.stderr.trim().split("\n").at(-1)).toMatch(/^chaibox: .*has SHA-256 [0-9a-f]{64}, but f{64} was expected/);
     expect(await (await ModelStore.open(join(dataDir, "catalog"))).list()).toEqual([]);
 
-    file.sha256 = sha256Of(tiny);
-    const catalog = JSON.parse(await readFile(catalogFile, "utf8")) as { models: { files: unknown[] }[] };
-    catalog.models[0]!.files = [file];
-    await writeFile(catalogFile, JSON.stringify(catalog));
+    await writeTestCatalog(dataDir, [testCatalogEntry([{ ...file, sha256: sha256Of(tiny) }])]);
     const pulled = await run(["models", "pull", "tiny-chat", "--json", ...flags]);
     expect(pulled.code, pulled.stderr).toBe(0);
     const last = JSON.parse(pulled.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;

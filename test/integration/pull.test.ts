@@ -10,6 +10,7 @@ import type { Catalog } from "../../src/models/catalog.js";
 import { PullManager, type PullManagerOptions, type PullStatus } from "../../src/models/pull/pull-manager.js";
 import { resolvePullSource } from "../../src/models/pull/source.js";
 import { ModelStore } from "../../src/models/store.js";
+import { testCatalogEntry } from "../helpers/catalog.js";
 import { sha256Of, startFileServer, type FileServer } from "../helpers/file-server.js";
 import { ensureTestModels, testModelPath } from "../helpers/models.js";
 
@@ -25,24 +26,14 @@ const managers: PullManager[] = [];
 
 /** A one-entry catalog whose files are `hf:test/tiny-chat/<file>`, served at `/test/tiny-chat/resolve/main/<file>`. */
 function catalog(files: { quant: string; file: string; sha256?: string; sizeBytes?: number }[]): Catalog {
-  const entry = {
-    id: "tiny-chat",
-    name: "Tiny chat",
-    family: "test",
-    description: "a generated test model",
-    kind: "chat" as const,
-    parameters: 1000,
-    license: "apache-2.0",
-    capabilities: { tools: false, reasoning: false, embeddings: false, vision: false },
-    contextLength: 256,
-    architecture: { layers: 1, embeddingLength: 64, headCount: 2, headCountKv: 2, vocabularySize: 300 },
-    files: files.map((f) => ({
+  const entry = testCatalogEntry(
+    files.map((f) => ({
       quant: f.quant,
       uri: `hf:test/tiny-chat/${f.file}`,
       sizeBytes: f.sizeBytes ?? tiny.length,
       ...(f.sha256 !== undefined && { sha256: f.sha256 }),
     })),
-  };
+  );
   return { version: 1, models: [entry] };
 }
 
