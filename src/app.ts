@@ -18,6 +18,31 @@ import { adminRoutes, type AdminOptions } from "./api/admin/index.js";
 import { openApiCollector, openApiRoute } from "./api/openapi.js";
 import { selectRoutes } from "./api/chai/select.js";
 import { ollamaRoutes, type OllamaOptions } from "./api/ollama/index.js";
+import cookie from "@fastify/cookie";
+import rateLimit from "@fastify/rate-limit";
+import { ChaiboxError } from "./errors.js";
+import { authGuard, type GuardOptions } from "./auth/guard.js";
+import type { AuthService } from "./auth/service.js";
+import { accountRoutes } from "./api/admin/account.js";
+import { appsRoutes } from "./api/admin/apps.js";
+import { settingsRoutes } from "./api/admin/settings.js";
+import { pairingRoutes } from "./api/chai/pairing.js";
+
+/** Authentication: who may use which route (src/auth/access.ts). */
+export interface AppAuth {
+  /** The account, sessions, tokens and pairings. */
+  service: AuthService;
+  /** Whether the API needs a token; false is `serve --no-auth`. */
+  required: boolean;
+  /** The key the CLI on this machine sends as an admin bearer token. Default: none. */
+  localKey?: string;
+  /** The box's name now, for the settings routes. */
+  boxName: () => string;
+  /** Sign-in and setup-code attempts per client address per minute. Default 5. */
+  attemptsPerMinute?: number;
+  /** Pairing requests per client address per minute. Default 10. */
+  pairingsPerMinute?: number;
+}
 
 export interface AppDeps {
   inference: InferenceService;
@@ -36,6 +61,11 @@ export interface AppDeps {
   ollama?: OllamaOptions;
   /** The `/admin` API (downloads, model removal); default: not served. */
   admin?: AdminOptions;
+  /**
+   * Authentication, sign-in, app tokens and pairing. Default: none — the API is open and `/admin` answers
+   * loopback clients only (tests of other parts).
+   */
+  auth?: AppAuth;
   /** A pino logger; default: logging off (tests). */
   logger?: FastifyBaseLogger | false;
 }
@@ -63,6 +93,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.status(404).send({ error: { message, type: "invalid_request_error", param: null, code: "unknown_route" } });
   });
 
+  await app.register(cookie);
+  // Limits apply only to the routes that ask for one (sign-in, setup code, pairing requests).
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new ChaiboxError("rate_limited", `Too many attempts: try again in ${context.after}.`, { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
+  });
+  const guard: GuardOptions = deps.auth ? { service: deps.auth.service, required: deps.auth.required, localKey: deps.auth.localKey } : { required: false };
+  // null only until the guard, the first onRequest hook, sets it on every request.
+  app.decorateRequest("auth", null as never);
+  app.addHook("onRequest", authGuard(guard));
+
   await openApiCollector(app, deps.version);
   await app.register(healthRoutes, { version: deps.version, loadedModels: deps.loadedModels });
   await app.register(modelsRoutes, { models: deps.models });
@@ -73,6 +115,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(selectRoutes, { models: deps.models });
   if (deps.ollama) await app.register(ollamaRoutes, { prefix: "/api", ...deps.ollama });
   if (deps.admin) await app.register(adminRoutes, deps.admin);
+  if (deps.auth) {
+    const { service, required, boxName } = deps.auth;
+    await app.register(accountRoutes, { auth: service, required, ...(deps.auth.attemptsPerMinute !== undefined && { attemptsPerMinute: deps.auth.attemptsPerMinute }) });
+    await app.register(appsRoutes, { auth: service });
+    await app.register(settingsRoutes, { auth: service, required, boxName });
+    await app.register(pairingRoutes, { pairings: service.pairings, ...(deps.auth.pairingsPerMinute !== undefined && { requestsPerMinute: deps.auth.pairingsPerMinute }) });
+  }
   openApiRoute(app);
   return app;
 }

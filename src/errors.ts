@@ -49,8 +49,36 @@ export const errorCodes = {
   response_not_found: { status: 404 },
   /** `previous_response_id` names no stored response: unknown, created with `store: false`, deleted or expired. */
   previous_response_not_found: { status: 404 },
-  /** The caller may not use this route (e.g. /admin from a non-loopback address). */
+  /** The caller may not use this route (e.g. /admin from a non-loopback address, or with an inference token). */
   forbidden: { status: 403 },
+  /** A route that needs a bearer token got none, or one that is unknown or revoked. */
+  invalid_api_key: { status: 401 },
+  /** An admin route without a signed-in session or an admin token. */
+  not_signed_in: { status: 401 },
+  /** A wrong admin password or setup code. */
+  invalid_credentials: { status: 401 },
+  /** A state-changing admin request with a session cookie but without its session's `X-CSRF-Token`. */
+  csrf_token_invalid: { status: 403 },
+  /** The first-run setup is already done: the setup code no longer works, sign in instead. */
+  setup_done: { status: 409 },
+  /** Sign-in before the first-run setup has set an admin password. */
+  setup_required: { status: 409 },
+  /** Too many attempts (sign-in, setup code, pairing requests); `details.retryAfterSeconds` says when to retry. */
+  rate_limited: { status: 429 },
+  /** No app token with this id. */
+  token_not_found: { status: 404 },
+  /** No pending pairing request with this id (unknown, already answered, or expired). */
+  pairing_not_found: { status: 404 },
+  /** Pairing, polling: the owner has not answered yet (RFC 8628 `authorization_pending`). */
+  authorization_pending: { status: 400 },
+  /** Pairing, polling: polled faster than `interval`; the interval grows by 5 s (RFC 8628 `slow_down`). */
+  slow_down: { status: 400 },
+  /** Pairing, polling: the owner denied the app (RFC 8628 `access_denied`). */
+  access_denied: { status: 400 },
+  /** Pairing, polling: the device code expired before approval (RFC 8628 `expired_token`). */
+  expired_token: { status: 400 },
+  /** Pairing, polling: the device code is unknown or its token was already issued (RFC 6749 `invalid_grant`). */
+  invalid_grant: { status: 400 },
   internal_error: { status: 500 },
 } as const satisfies Record<string, { status: number }>;
 

@@ -34,6 +34,9 @@ import { loopbackUrl, removeServerFile, writeServerFile } from "./config/server-
 import { openStateDatabase, stateDatabasePath, type StateDatabase } from "./state/db.js";
 import { ResponsesStore } from "./state/responses-store.js";
 import { version } from "./version.js";
+import { openAuth, type AuthService } from "./auth/service.js";
+import { randomSecret } from "./auth/secrets.js";
+import type { PairingOptions } from "./auth/pairing.js";
 
 export const DEMO_MODEL_ID = "chaibox-demo";
 
@@ -48,6 +51,10 @@ export interface RunningServer {
   pulls: PullManager;
   /** The SQLite state (`<dataDir>/state.db`); closed by `close()`. */
   db: StateDatabase;
+  /** Admin account, sessions, app tokens and pairings. */
+  auth: AuthService;
+  /** The admin key of this run that the local CLI reads from `server.json`. */
+  localKey: string;
   paths: Paths;
   /** Drains in-flight requests (up to the deadline), stops every runner, closes the server. */
   close(deadlineMs?: number): Promise<void>;
@@ -143,10 +150,29 @@ async function hardwareSource(options: StartOptions, paths: Paths, logger: Logge
   return async () => (await probe()).snapshot;
 }
 
+/**
+ * Says at every start what the owner must know: that the API is open (`--no-auth`), and until setup is done,
+ * the setup code that the first-run page asks for.
+ */
+function announceAuth(config: Config, auth: AuthService, logger: Logger): void {
+  if (!config.auth.required) {
+    logger.warn(
+      "AUTHENTICATION IS OFF (--no-auth): anyone who can reach this port can use every model without a token. " +
+        "Use this for development only; /admin still answers only on this machine.",
+    );
+  }
+  const setupCode = auth.account.setupCode();
+  if (setupCode !== undefined) {
+    logger.warn({ setupCode }, `this box is not set up yet: open its page and enter the setup code ${setupCode} ('chaibox setup-code' prints it too)`);
+  }
+}
+
 export interface StartOptions {
   logger?: Logger;
   /** A saved hardware snapshot to act as if on (`serve --hardware FILE`). */
   hardwareFile?: string;
+  /** Pairing timings (tests shorten the polling interval). Default: RFC 8628's 5 s interval, 10 minutes to approve. */
+  pairing?: PairingOptions;
   /** Hardware probe settings (tests turn the GPU probe off to start faster). */
   probe?: { gpuProbe?: boolean };
 }
@@ -184,7 +210,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const responses = new ResponsesStore(db, { retentionMs: durationMs(config.responses.retention) });
   const responsesLogger = logger.child({ module: "responses" });
   responses.start(undefined, (error) => responsesLogger.warn({ err: error }, "purging expired responses failed; retrying later"));
+  const auth = openAuth(db, options.pairing && { pairing: options.pairing });
+  announceAuth(config, auth, logger.child({ module: "auth" }));
+  const localKey = randomSecret("local_");
+  const id = boxId(db);
+  // The name the owner chose on the setup page wins over the configured one, which wins over the host name.
+  const boxName = () => auth.account.boxName() ?? (config.box.name || hostname() || "chaibox");
   const app = await buildApp({
+    auth: { service: auth, required: config.auth.required, localKey, boxName },
     admin: {
       pulls,
       store,
@@ -207,7 +240,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     inference: chai.inference,
     responses,
     models: chai.directory,
-    discovery: { box: { id: boxId(db), name: config.box.name || hostname() || "chaibox" } },
+    discovery: { box: () => ({ id, name: boxName() }), authRequired: config.auth.required },
     loadedModels: () => scheduler.loaded().map((m) => m.modelId),
     version,
     bodyLimit: config.bodyLimit,
@@ -215,7 +248,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const url = await app.listen({ host: config.host, port: config.port });
   logger.info({ url, dataDir: paths.dataDir, models: (await store.list()).map((m) => m.id) }, "chaibox is serving");
-  await writeServerFile(paths.dataDir, { pid: process.pid, url: loopbackUrl(url), dataDir: paths.dataDir, startedAt: new Date().toISOString() });
+  await writeServerFile(paths.dataDir, { pid: process.pid, url: loopbackUrl(url), dataDir: paths.dataDir, startedAt: new Date().toISOString(), adminKey: localKey });
   chai.benchmarks.start();
 
   return {
@@ -226,6 +259,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     store,
     pulls,
     db,
+    auth,
+    localKey,
     paths,
     async close(deadlineMs = 10_000) {
       // Partials stay on disk: the next pull of the same file resumes them.
@@ -235,6 +270,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await scheduler.stop(deadlineMs);
       await app.close();
       responses.stop();
+      auth.tokens.flush();
       db.close();
       // Only when empty: the runners' sockets are gone by now, and a directory systemd manages stays intact.
       await rmdir(paths.runtimeDir).catch(() => undefined);

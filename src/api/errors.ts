@@ -23,6 +23,10 @@ const openAiTypes: Partial<Record<string, string>> = {
   insufficient_memory: "server_error",
   insufficient_storage: "server_error",
   forbidden: "permission_error",
+  csrf_token_invalid: "permission_error",
+  not_signed_in: "authentication_error",
+  invalid_credentials: "authentication_error",
+  rate_limited: "rate_limit_error",
   runner_crashed: "server_error",
   shutting_down: "server_error",
 };

@@ -9,11 +9,15 @@ import { hwCommand } from "./hw.js";
 import { makeTestModelCommand } from "./make-test-model.js";
 import { modelsCommand } from "./models.js";
 import { serveCommand } from "./serve.js";
+import { setupCodeCommand } from "./setup-code.js";
+import { tokenCommand } from "./token.js";
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string }> = {
   serve: { run: serveCommand, summary: "serve the API and the installed models" },
   models: { run: modelsCommand, summary: "list, pull, add and remove installed models" },
   hw: { run: hwCommand, summary: "show the hardware: CPU, RAM, GPUs, disk and GPU backends" },
+  token: { run: tokenCommand, summary: "create, list and revoke app tokens (bearer tokens for apps and scripts)" },
+  "setup-code": { run: setupCodeCommand, summary: "print the setup code the first-run page asks for" },
   bench: { run: benchCommand, summary: "measure a model's speed on this box (shown in /v1/models)" },
   "make-test-model": { run: makeTestModelCommand, summary: "write a small GGUF model with random weights (tests, benchmarks)" },
 };

@@ -60,7 +60,7 @@ const removeAction: ModelsAction = {
     const server = await findLocalServer(config.dataDir);
     if (server !== undefined) {
       await removeThroughServer(server, id);
-      print({ removed: id, server }, `Removed ${id} (unloaded by the server at ${server}).`);
+      print({ removed: id, server: server.url }, `Removed ${id} (unloaded by the server at ${server.url}).`);
       return;
     }
     const store = await ModelStore.open(config.dataDir);

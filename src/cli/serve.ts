@@ -30,8 +30,10 @@ Options:
   --log-level L     fatal, error, warn, info, debug or trace
   --hardware FILE   act as if on the hardware a saved snapshot describes ('chaibox hw --json' writes one):
                     models are sized for it (simulations, tests)
-  --dev             development defaults: port 8080, data dir ./.chaibox, and the demo model
-                    (random weights) when no model is installed
+  --no-auth         development only: the API answers without a token (a warning at every start);
+                    /admin then answers only on this machine
+  --dev             development defaults: port 8080, data dir ./.chaibox, the demo model (random
+                    weights) when no model is installed, and --no-auth
 ${commonHelp}
 
 Configuration keys (YAML file key, then environment variable; flags win over both):
@@ -39,14 +41,17 @@ ${configHelp()}`;
 }
 
 export async function serveCommand(args: string[]): Promise<void> {
-  const { values } = parse(args, { host: { type: "string" }, port: { type: "string" }, "log-level": { type: "string" }, dev: { type: "boolean" }, hardware: { type: "string" } }, false);
+  const { values } = parse(args, { host: { type: "string" }, port: { type: "string" }, "log-level": { type: "string" }, dev: { type: "boolean" }, "no-auth": { type: "boolean" }, hardware: { type: "string" } }, false);
   if (values.help) {
     console.log(serveHelp());
     return;
   }
   const devDefaults = values.dev ? { dataDir: process.env.CHAIBOX_DATA_DIR ?? ".chaibox", demoModel: true } : {};
+  // --dev opens the API, so that README's first curl works without a token; startServer warns about it.
+  const noAuth = values["no-auth"] === true || values.dev === true;
   const config = await configFrom(values, {
     ...devDefaults,
+    ...(noAuth && { auth: { required: false } }),
     host: values.host,
     port: parseInteger("port", values.port),
     logLevel: values["log-level"],

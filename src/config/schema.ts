@@ -138,6 +138,18 @@ export const ResponsesSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** Who may use the API (`serve --no-auth` turns `required` off). */
+export const AuthSchema = Type.Object(
+  {
+    required: Type.Boolean({
+      default: true,
+      description:
+        "whether /v1, /api, /chai/v1/select and /metrics need an app token, and /admin a signed-in admin; false (development only) opens the API and leaves /admin to this machine",
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1, default: "0.0.0.0", description: "address the HTTP server listens on" }),
@@ -159,6 +171,7 @@ export const ConfigSchema = Type.Object(
     models: ModelsSchema,
     box: BoxSchema,
     responses: ResponsesSchema,
+    auth: AuthSchema,
   },
   { additionalProperties: false },
 );
@@ -168,6 +181,7 @@ export type InferenceConfig = Static<typeof InferenceSchema>;
 export type ModelsConfig = Static<typeof ModelsSchema>;
 export type BoxConfig = Static<typeof BoxSchema>;
 export type ResponsesConfig = Static<typeof ResponsesSchema>;
+export type AuthConfig = Static<typeof AuthSchema>;
 
 /** Parses a {@link Duration} into milliseconds; `Infinity` for never. */
 export function durationMs(value: number | string): number {

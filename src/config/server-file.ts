@@ -14,6 +14,12 @@ export interface ServerFile {
   dataDir: string;
   /** ISO 8601. */
   startedAt: string;
+  /**
+   * A random key made at each start that the CLI on this machine sends as an admin bearer token (`models rm`
+   * through the server). Whoever can read the data dir can already read the state database; the file is
+   * written readable by its owner only.
+   */
+  adminKey?: string;
 }
 
 export const SERVER_FILE_NAME = "server.json";
@@ -22,10 +28,10 @@ export function serverFilePath(dataDir: string): string {
   return join(resolve(dataDir), SERVER_FILE_NAME);
 }
 
-/** Writes the file atomically. */
+/** Writes the file atomically, readable by its owner only (it holds the local admin key). */
 export async function writeServerFile(dataDir: string, info: ServerFile): Promise<void> {
   const path = serverFilePath(dataDir);
-  await writeFile(`${path}.${process.pid}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
+  await writeFile(`${path}.${process.pid}.tmp`, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   await rename(`${path}.${process.pid}.tmp`, path);
 }
 

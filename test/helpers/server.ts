@@ -6,6 +6,7 @@ import pino from "pino";
 import { resolveConfig } from "../../src/config/load.js";
 import { startServer, type RunningServer } from "../../src/main.js";
 import { ModelStore } from "../../src/models/store.js";
+import type { PairingOptions } from "../../src/auth/pairing.js";
 import { testModelPath, type TestPreset } from "./models.js";
 
 export interface TestServer extends RunningServer {
@@ -31,6 +32,13 @@ export interface TestServerOptions {
   dataDir?: string;
   /** More `models.*` settings (a test catalog, a local Hugging Face endpoint). */
   modelsConfig?: Record<string, unknown>;
+  /**
+   * Whether the API needs tokens (`auth.required`). Default false: tests of other parts run as
+   * `serve --no-auth` does; auth tests turn it on and make tokens with `server.auth.tokens.create`.
+   */
+  auth?: boolean;
+  /** Pairing timings, e.g. a 1 s polling interval. Default: the server's. */
+  pairing?: PairingOptions;
   /** Collects the server's log lines at level warn and above (parsed JSON), for tests of what it logs. */
   logs?: Record<string, unknown>[];
 }
@@ -49,6 +57,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
     inference: { threads: 1, parallel: 2, contextSize: 2048, ...options.inference },
     models: { benchmarkWhenIdle: options.benchmarkWhenIdle ?? "forever", ...options.modelsConfig },
+    auth: { required: options.auth ?? false },
   });
   const logs = options.logs;
   const logger = logs
@@ -59,6 +68,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logger,
     probe: { gpuProbe: false },
     ...(options.hardwareFile !== undefined && { hardwareFile: options.hardwareFile }),
+    ...(options.pairing !== undefined && { pairing: options.pairing }),
   });
   return {
     ...server,

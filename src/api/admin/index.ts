@@ -1,13 +1,12 @@
 /**
- * The box's own API under `/admin`: downloads, model removal, the hardware snapshot. Until admin
- * authentication exists it answers loopback clients only (see loopback.ts). Register at the root: the guard
- * covers every route registered inside this plugin, and each sub-plugin puts its routes under `/admin`.
+ * The box's own API under `/admin`: downloads, model removal, the hardware snapshot. Who may call it is
+ * decided by the app's auth hook (src/auth/guard.ts): a signed-in admin, an admin token or the local CLI;
+ * loopback clients only when authentication is off. Each sub-plugin puts its routes under `/admin`.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import type { HardwareSnapshot } from "../../hardware/snapshot.js";
 import { hardwareRoutes } from "./hardware.js";
-import { loopbackOnly } from "./loopback.js";
 import { adminModelRoutes, type AdminModelStore } from "./models.js";
 import { pullRoutes, type PullService } from "./pulls.js";
 
@@ -32,7 +31,6 @@ export interface AdminOptions {
 }
 
 export const adminRoutes: FastifyPluginAsyncTypebox<AdminOptions> = async (app, options) => {
-  app.addHook("onRequest", loopbackOnly);
   app.get("/admin/server", async () => options.server);
   await app.register(pullRoutes, { prefix: "/admin", pulls: options.pulls });
   await app.register(adminModelRoutes, {

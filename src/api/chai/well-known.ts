@@ -10,7 +10,7 @@ import { Type, type Static } from "@sinclair/typebox";
 /** The Chai specification version this server implements; minor versions only add fields. */
 export const CHAI_SPEC_VERSION = "1.0";
 
-/** Where pairing lives (served from a later revision; `auth.required` says whether a token is needed now). */
+/** Where pairing lives (docs/chai-v1.md §7); `auth.required` says whether a token is needed now. */
 export const PAIRING_ENDPOINT = "/chai/v1/pairings";
 
 /** The features a Chai server may serve, in the order the document lists them. */
@@ -68,8 +68,9 @@ export type ChaiDiscovery = Static<typeof ChaiDiscoverySchema>;
 /** What the discovery document says about this server and its box. */
 export interface WellKnownOptions {
   server: { name: string; version: string };
-  box: { id: string; name: string };
-  /** Whether the API requires a token. Default false (no authentication yet). */
+  /** The box, or a function giving it now (its name can change while serving: setup, settings). */
+  box: { id: string; name: string } | (() => { id: string; name: string });
+  /** Whether the API requires a token. Default false (`serve --no-auth`). */
   authRequired?: boolean;
 }
 
@@ -83,7 +84,7 @@ export function discoveryDocument(options: WellKnownOptions, features: ChaiFeatu
   return {
     chai_version: CHAI_SPEC_VERSION,
     server: { ...options.server },
-    box: { ...options.box },
+    box: { ...(typeof options.box === "function" ? options.box() : options.box) },
     api_base: "/v1",
     auth: { scheme: "bearer", required: options.authRequired ?? false, pairing_endpoint: PAIRING_ENDPOINT },
     features,

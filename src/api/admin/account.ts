@@ -1,0 +1,86 @@
+/**
+ * The owner's account, the first routes the setup page calls:
+ * - `GET /admin/session` (public): whether setup is needed, whether this browser is signed in, its CSRF token;
+ * - `POST /admin/setup/verify` and `POST /admin/setup` (public, with the setup code, rate-limited): the first
+ *   run sets the admin password and box name and signs the browser in;
+ * - `POST /admin/login` (public, rate-limited), `POST /admin/logout`, `POST /admin/password`.
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import { MIN_PASSWORD_LENGTH } from "../../auth/account.js";
+import { SESSION_COOKIE } from "../../auth/guard.js";
+import type { AuthService } from "../../auth/service.js";
+import { ChaiboxError } from "../../errors.js";
+
+export interface AccountRoutesOptions {
+  auth: AuthService;
+  /** Whether the API needs tokens (false under `serve --no-auth`). */
+  required: boolean;
+  /** Attempts per client address per minute on sign-in and setup-code routes. Default 5. */
+  attemptsPerMinute?: number;
+}
+
+const Password = Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: 1024, description: `at least ${MIN_PASSWORD_LENGTH} characters` });
+const SetupCode = Type.String({ minLength: 1, maxLength: 64, description: "the code 'chaibox setup-code' prints and the log shows" });
+const BoxName = Type.String({ minLength: 1, maxLength: 63, description: "the box's name that apps show" });
+
+/** Starts a session, sets its cookie and answers its CSRF token. */
+function signIn(auth: AuthService, request: FastifyRequest, reply: FastifyReply) {
+  const session = auth.sessions.create();
+  void reply.setCookie(SESSION_COOKIE, session.id, {
+    path: "/",
+    httpOnly: true,
+    sameSite: "strict",
+    secure: request.protocol === "https",
+    expires: new Date(session.expiresAt),
+  });
+  return { signed_in: true as const, csrf_token: session.csrfToken, expires_at: new Date(session.expiresAt).toISOString() };
+}
+
+export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = async (app, { auth, required, attemptsPerMinute = 5 }) => {
+  const limited = { rateLimit: { max: attemptsPerMinute, timeWindow: 60_000 } };
+
+  app.get("/admin/session", async (request) => {
+    const session = request.auth.kind === "session" ? request.auth : undefined;
+    return {
+      setup_required: !auth.account.isSetUp(),
+      signed_in: session !== undefined || request.auth.kind === "local" || (request.auth.kind === "token" && request.auth.scope === "admin"),
+      csrf_token: session?.csrfToken ?? null,
+      auth_required: required,
+    };
+  });
+
+  app.post("/admin/setup/verify", { config: limited, schema: { body: Type.Object({ setup_code: SetupCode }, { additionalProperties: false }) } }, async (request, reply) => {
+    auth.account.checkSetupCode(request.body.setup_code);
+    return reply.status(204).send();
+  });
+
+  const SetupBody = Type.Object({ setup_code: SetupCode, password: Password, box_name: Type.Optional(BoxName) }, { additionalProperties: false });
+  app.post("/admin/setup", { config: limited, schema: { body: SetupBody } }, async (request, reply) => {
+    const { setup_code, password, box_name } = request.body;
+    await auth.account.completeSetup(setup_code, password, box_name);
+    request.log.info("first-run setup done: the admin password is set and the setup code is gone");
+    return signIn(auth, request, reply);
+  });
+
+  app.post("/admin/login", { config: limited, schema: { body: Type.Object({ password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false }) } }, async (request, reply) => {
+    await auth.account.checkPassword(request.body.password);
+    return signIn(auth, request, reply);
+  });
+
+  app.post("/admin/logout", async (request, reply) => {
+    if (request.auth.kind === "session") auth.sessions.delete(request.auth.sessionId);
+    void reply.clearCookie(SESSION_COOKIE, { path: "/" });
+    return reply.status(204).send();
+  });
+
+  const PasswordBody = Type.Object({ current_password: Type.String({ maxLength: 1024 }), new_password: Password }, { additionalProperties: false });
+  app.post("/admin/password", { config: limited, schema: { body: PasswordBody } }, async (request, reply) => {
+    if (request.auth.kind !== "session") throw new ChaiboxError("forbidden", "Change the password from a signed-in browser session.");
+    await auth.account.changePassword(request.body.current_password, request.body.new_password);
+    // Whoever else was signed in (perhaps with the old, leaked password) must sign in again.
+    auth.sessions.deleteOthers(request.auth.sessionId);
+    return reply.status(204).send();
+  });
+};

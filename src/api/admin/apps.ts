@@ -1,0 +1,65 @@
+/**
+ * The apps that may use the box: their tokens (`/admin/apps`: list with last use and request counts, create,
+ * revoke) and the pairing requests waiting for the owner (`/admin/pairings`: list, approve, deny).
+ */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import type { AuthService } from "../../auth/service.js";
+import type { TokenRecord } from "../../auth/tokens.js";
+
+export interface AppsRoutesOptions {
+  auth: AuthService;
+}
+
+function appView(token: TokenRecord) {
+  return {
+    id: token.id,
+    object: "app_token" as const,
+    name: token.name,
+    scope: token.scope,
+    source: token.source,
+    created_at: token.createdAt,
+    last_used_at: token.lastUsedAt,
+    revoked_at: token.revokedAt,
+    requests: token.requests,
+  };
+}
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const appsRoutes: FastifyPluginAsyncTypebox<AppsRoutesOptions> = async (app, { auth }) => {
+  app.get("/admin/apps", async () => ({ object: "list" as const, data: auth.tokens.list().map(appView) }));
+
+  const CreateBody = Type.Object(
+    { name: Type.String({ minLength: 1, maxLength: 100 }), scope: Type.Optional(Type.Union([Type.Literal("inference"), Type.Literal("admin")])) },
+    { additionalProperties: false },
+  );
+  app.post("/admin/apps", { schema: { body: CreateBody } }, async (request, reply) => {
+    const created = auth.tokens.create(request.body.name, request.body.scope ?? "inference", "admin");
+    // The token appears in this answer only; the box keeps its hash.
+    return reply.status(201).header("cache-control", "no-store").send({ ...appView(created), token: created.token });
+  });
+
+  app.delete("/admin/apps/:id", { schema: { params: IdParams } }, async (request) => appView(auth.tokens.revoke(request.params.id)));
+
+  app.get("/admin/pairings", async () => ({
+    object: "list" as const,
+    data: auth.pairings.pending().map((p) => ({
+      id: p.id,
+      object: "pairing" as const,
+      app_name: p.appName,
+      app_id: p.appId,
+      user_code: p.userCode,
+      client_address: p.clientAddress,
+      created_at: p.createdAt,
+      expires_at: p.expiresAt,
+    })),
+  }));
+
+  for (const [action, approve] of [["approve", true], ["deny", false]] as const) {
+    app.post(`/admin/pairings/:id/${action}`, { schema: { params: IdParams } }, async (request) => {
+      auth.pairings.answer(request.params.id, approve);
+      return { id: request.params.id, object: "pairing" as const, status: approve ? "approved" : "denied" };
+    });
+  }
+};

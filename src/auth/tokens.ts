@@ -1,0 +1,123 @@
+/**
+ * App tokens: bearer tokens for apps and scripts (`chaibox token create`, pairing, the admin page). The token
+ * is shown once; the database keeps its SHA-256 hash, its name and scope, when it was last used, how many
+ * requests it made, and when it was revoked.
+ */
+import { ChaiboxError } from "../errors.js";
+import type { StateDatabase } from "../state/db.js";
+import { randomId, randomSecret, sha256 } from "./secrets.js";
+
+/** `inference`: the Chai/OpenAI and Ollama APIs and /metrics. `admin`: those and `/admin`. */
+export type TokenScope = "inference" | "admin";
+export const tokenScopes: readonly TokenScope[] = ["inference", "admin"];
+
+/** Where a token came from: the CLI, a pairing, or the admin page. */
+export type TokenSource = "cli" | "pairing" | "admin";
+
+/** Last use is written at most this often per token (one write per request would be wasted I/O). Default 10 s. */
+const TOUCH_EVERY_MS = 10_000;
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  scope: TokenScope;
+  source: TokenSource;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  /** Requests authenticated with the token. */
+  requests: number;
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  scope: TokenScope;
+  source: TokenSource;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  requests: number;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function record(row: TokenRow): TokenRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    source: row.source,
+    createdAt: new Date(row.created_at).toISOString(),
+    lastUsedAt: iso(row.last_used_at),
+    revokedAt: iso(row.revoked_at),
+    requests: row.requests,
+  };
+}
+
+export class AppTokens {
+  /** Requests counted since the last write, per token id. */
+  private readonly pending = new Map<string, { count: number; since: number }>();
+
+  constructor(
+    private readonly db: StateDatabase,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates a token; the returned `token` is the only time its value exists outside the app. */
+  create(name: string, scope: TokenScope, source: TokenSource): TokenRecord & { token: string } {
+    const token = randomSecret("chai_");
+    const id = randomId("tok_");
+    this.db
+      .prepare<[string, string, string, string, string, number]>(
+        "INSERT INTO app_tokens (id, name, scope, source, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      )
+      .run(id, name, scope, source, sha256(token), this.now());
+    return { ...this.require(id), token };
+  }
+
+  /** The live (not revoked) token with this value, or undefined. */
+  verify(token: string): TokenRecord | undefined {
+    const row = this.db.prepare<[string], TokenRow>("SELECT * FROM app_tokens WHERE token_hash = ? AND revoked_at IS NULL").get(sha256(token));
+    return row && record(row);
+  }
+
+  /** Counts a request made with the token and records its last use, writing at most every 10 s per token. */
+  touch(id: string): void {
+    const now = this.now();
+    const entry = this.pending.get(id) ?? { count: 0, since: 0 };
+    entry.count++;
+    this.pending.set(id, entry);
+    if (now - entry.since < TOUCH_EVERY_MS) return;
+    this.db.prepare<[number, number, string]>("UPDATE app_tokens SET last_used_at = ?, requests = requests + ? WHERE id = ?").run(now, entry.count, id);
+    this.pending.set(id, { count: 0, since: now });
+  }
+
+  /** Writes the counts not yet written (on shutdown, and before listing). */
+  flush(): void {
+    for (const [id, entry] of this.pending) {
+      if (entry.count > 0) this.db.prepare<[number, number, string]>("UPDATE app_tokens SET last_used_at = ?, requests = requests + ? WHERE id = ?").run(this.now(), entry.count, id);
+    }
+    this.pending.clear();
+  }
+
+  /** Every token, newest first, revoked ones included (with `revokedAt`). */
+  list(): TokenRecord[] {
+    this.flush();
+    return this.db.prepare<[], TokenRow>("SELECT * FROM app_tokens ORDER BY created_at DESC, id").all().map(record);
+  }
+
+  /** @throws ChaiboxError `token_not_found`. */
+  require(id: string): TokenRecord {
+    const row = this.db.prepare<[string], TokenRow>("SELECT * FROM app_tokens WHERE id = ?").get(id);
+    if (!row) throw new ChaiboxError("token_not_found", `No app token has the id '${id}'.`);
+    return record(row);
+  }
+
+  /** Revokes a token: requests with it fail from now on. Revoking twice is not an error. */
+  revoke(id: string): TokenRecord {
+    this.require(id);
+    this.db.prepare<[number, string]>("UPDATE app_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?").run(this.now(), id);
+    return this.require(id);
+  }
+}
