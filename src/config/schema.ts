@@ -14,6 +14,18 @@ export const Duration = Type.Union([Type.Number(), Type.String({ pattern: "^(-?\
   description: "seconds, or a string such as 30s, 5m, 1h, 30d; -1 or 'forever' never expires",
 });
 
+/**
+ * The default `inference.threads` for a machine with this many cores: all of them up to 2, else three
+ * quarters. llama.cpp's threads meet at a barrier after every operation, so one of them preempted stalls the
+ * rest: with a thread on every core, the API process streaming the reply was seen to cut a 16-core box's
+ * single-stream generation to 0.3× that of 12 threads, which generated fastest there (8 and 12 threads both
+ * matched raw node-llama-cpp). On 2 cores the second thread still pays off in prompt processing.
+ */
+export function defaultThreads(cores: number): number {
+  const usable = Math.max(1, Math.floor(cores));
+  return usable <= 2 ? usable : usable - Math.ceil(usable / 4);
+}
+
 /** Cores this process may use; `os.cpus()` is empty under systemd's ProcSubset=pid, availableParallelism is not. */
 const cores = Math.max(1, availableParallelism());
 
@@ -31,8 +43,9 @@ export const InferenceSchema = Type.Object(
     threads: Type.Integer({
       minimum: 1,
       maximum: 256,
-      default: cores,
-      description: "CPU threads a model uses (default: the cores available to chaibox)",
+      default: defaultThreads(cores),
+      description:
+        "CPU threads a model uses (default: the cores available to chaibox up to 2, else three quarters of them, leaving the rest to serving)",
     }),
     gpuLayers: Type.Union([Type.Literal("auto"), Type.Integer({ minimum: 0 })], {
       default: "auto",

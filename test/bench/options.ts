@@ -1,6 +1,7 @@
 /** Command-line flags of `npm run bench`. */
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { defaultThreads } from "../../src/config/schema.js";
 
 export const presets = ["tiny", "demo", "0.5b", "1b"] as const;
 export type BenchPreset = (typeof presets)[number];
@@ -34,7 +35,7 @@ process, on the same generated model, prompts, sampling and threads, and prints 
 
 Options:
   --preset P       tiny, demo, 0.5b or 1b (default 0.5b)
-  --threads T      CPU threads on both sides (default: the cores available, ${availableParallelism()})
+  --threads T      CPU threads on both sides (default: chaibox's own default, ${defaultThreads(availableParallelism())})
   --tokens N       max tokens per generation (default 128)
   --rounds R       rounds per measurement, median reported (default 3)
   --context N      context tokens per sequence (default 2048)
@@ -77,7 +78,7 @@ export function parseBenchOptions(argv: string[], cacheDir: string): BenchOption
   if (!(presets as readonly string[]).includes(preset)) throw new Error(`--preset must be one of ${presets.join(", ")}`);
   const options: BenchOptions = {
     preset: preset as BenchPreset,
-    threads: positiveInt("threads", values.threads, Math.max(1, availableParallelism())),
+    threads: positiveInt("threads", values.threads, defaultThreads(availableParallelism())),
     tokens: positiveInt("tokens", values.tokens, 128),
     rounds: positiveInt("rounds", values.rounds, 3),
     contextSize: positiveInt("context", values.context, 2048),

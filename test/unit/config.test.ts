@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, configKeys, envName, loadConfig } from "../../src/config/load.js";
-import { durationMs } from "../../src/config/schema.js";
+import { defaultThreads, durationMs } from "../../src/config/schema.js";
 import { resolvePaths } from "../../src/config/paths.js";
 
 async function yamlFile(text: string): Promise<string> {
@@ -93,5 +93,11 @@ describe("configuration", () => {
     const unit = resolvePaths("/var/lib/chaibox", { RUNTIME_DIRECTORY: "/run/chaibox", CACHE_DIRECTORY: "/var/cache/chaibox" });
     expect(unit.runtimeDir).toBe("/run/chaibox");
     expect(unit.cacheDir).toBe("/var/cache/chaibox");
+  });
+});
+
+describe("default inference threads", () => {
+  it("uses every core up to 2, then leaves a quarter of the cores to serving", () => {
+    expect([1, 2, 3, 4, 8, 12, 16, 64].map(defaultThreads)).toEqual([1, 2, 2, 3, 6, 9, 12, 48]);
   });
 });
