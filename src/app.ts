@@ -27,6 +27,8 @@ import { accountRoutes } from "./api/admin/account.js";
 import { appsRoutes } from "./api/admin/apps.js";
 import { settingsRoutes } from "./api/admin/settings.js";
 import { pairingRoutes } from "./api/chai/pairing.js";
+import { overviewRoutes, type OverviewOptions } from "./api/admin/overview.js";
+import { webRoutes } from "./api/web.js";
 
 /** Authentication: who may use which route (src/auth/access.ts). */
 export interface AppAuth {
@@ -66,6 +68,10 @@ export interface AppDeps {
    * loopback clients only (tests of other parts).
    */
   auth?: AppAuth;
+  /** The web UI's summaries (`/admin/status`, `/admin/recommendations`, `/admin/connect`); default: not served. */
+  overview?: OverviewOptions;
+  /** Serve the web UI at `/` from this directory of built files (dist/web); default: no UI. */
+  webRoot?: string;
   /** A pino logger; default: logging off (tests). */
   logger?: FastifyBaseLogger | false;
 }
@@ -122,6 +128,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(settingsRoutes, { auth: service, required, boxName });
     await app.register(pairingRoutes, { pairings: service.pairings, ...(deps.auth.pairingsPerMinute !== undefined && { requestsPerMinute: deps.auth.pairingsPerMinute }) });
   }
+  if (deps.overview) await app.register(overviewRoutes, deps.overview);
+  if (deps.webRoot !== undefined) await app.register(webRoutes, { root: deps.webRoot });
   openApiRoute(app);
   return app;
 }

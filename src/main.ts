@@ -34,6 +34,8 @@ import { loopbackUrl, removeServerFile, writeServerFile } from "./config/server-
 import { openStateDatabase, stateDatabasePath, type StateDatabase } from "./state/db.js";
 import { ResponsesStore } from "./state/responses-store.js";
 import { version } from "./version.js";
+import { recommendModels } from "./models/recommend.js";
+import { webRoot } from "./api/web.js";
 import { openAuth, type AuthService } from "./auth/service.js";
 import { randomSecret } from "./auth/secrets.js";
 import type { PairingOptions } from "./auth/pairing.js";
@@ -237,6 +239,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       resolvePull: async (name) => resolveOllamaPull(await loadCatalog(catalogPath(config)), name),
       version,
     },
+    overview: {
+      boxName,
+      hostName: hostname() || "chaibox",
+      version,
+      hardware,
+      models: chai.directory,
+      loadedModels: () => scheduler.loaded(),
+      recommend: async () =>
+        recommendModels({ catalog: await loadCatalog(catalogPath(config)), installed: await store.list(), insights: planDeps.insights, snapshot: await hardware(), inference: config.inference }),
+      catalog: () => loadCatalog(catalogPath(config)).catch(() => undefined),
+    },
+    webRoot,
     inference: chai.inference,
     responses,
     models: chai.directory,

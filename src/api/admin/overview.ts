@@ -1,0 +1,89 @@
+/**
+ * What the web UI shows beyond the raw admin resources, each in one request a phone can afford:
+ * - `GET /admin/status`: the dashboard (box, models with their speed, loaded runners, memory, disk);
+ * - `GET /admin/recommendations`: the hardware in plain words and the models that fit it, best first;
+ * - `GET /admin/connect`: how apps reach the box (its URL, mDNS names, a QR code of the URL).
+ */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { renderSVG } from "uqr";
+import type { ChaiModelDirectory } from "../chai/model-schema.js";
+import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
+import { describeHardware } from "../../hardware/describe.js";
+import type { HardwareSnapshot } from "../../hardware/snapshot.js";
+import type { Catalog } from "../../models/catalog.js";
+import type { FitResult } from "../../models/fit.js";
+import { choiceRef } from "../../models/recommend.js";
+
+export interface OverviewOptions {
+  /** The box's name now (it can change in Settings). */
+  boxName: () => string;
+  /** The host name the box answers to over mDNS, without `.local`. */
+  hostName: string;
+  version: string;
+  hardware: () => Promise<HardwareSnapshot>;
+  models: ChaiModelDirectory;
+  loadedModels: () => LoadedModelStatus[];
+  /** Fit over the catalog and the installed models, for this box. */
+  recommend: () => Promise<FitResult>;
+  /** The catalog, for what each recommended model is good for. */
+  catalog: () => Promise<Catalog | undefined>;
+}
+
+export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewOptions> = async (app, options) => {
+  app.get("/admin/status", async () => {
+    const [snapshot, models] = await Promise.all([options.hardware(), options.models.list()]);
+    const loaded = new Map(options.loadedModels().map((status) => [status.modelId, status]));
+    return {
+      box: { name: options.boxName(), version: options.version, uptime_seconds: Math.round(process.uptime()) },
+      models: models.map((model) => {
+        const status = loaded.get(model.id);
+        return {
+          id: model.id,
+          size_bytes: model.chai.size_bytes,
+          context_length: model.chai.context_length,
+          tokens_per_second: model.chai.performance.generation_tokens_per_second,
+          speed_source: model.chai.performance.source,
+          loaded: status ? { active: status.active, queued: status.queued, gpu_layers: status.info.gpuLayers } : null,
+        };
+      }),
+      memory: snapshot.memory,
+      gpus: snapshot.gpus.map((gpu) => ({ name: `${gpu.vendor} ${gpu.model}`, vram_total_bytes: gpu.vramTotalBytes, vram_free_bytes: gpu.vramFreeBytes })),
+      disk: snapshot.disk,
+    };
+  });
+
+  app.get("/admin/recommendations", async () => {
+    const [snapshot, result, catalog] = await Promise.all([options.hardware(), options.recommend(), options.catalog()]);
+    const describe = new Map(catalog?.models.map((entry) => [entry.id, entry.description]));
+    return {
+      hardware: describeHardware(snapshot),
+      message: result.message ?? null,
+      choices: result.choices.map((choice) => ({
+        ref: choiceRef(choice),
+        name: choice.name,
+        kind: choice.kind,
+        description: describe.get(choice.modelId) ?? null,
+        size_bytes: choice.sizeBytes,
+        quantization: choice.quant,
+        installed: choice.installedId !== undefined,
+        tokens_per_second: Math.round(choice.tokensPerSecond * 10) / 10,
+        context_length: choice.contextSize,
+        slow: choice.slow,
+        reason: choice.reason,
+      })),
+      skipped: result.skipped.map((skip) => ({ name: skip.name, reason: skip.reason })),
+    };
+  });
+
+  app.get("/admin/connect", async (request) => {
+    // The address this browser used is one the rest of the LAN can use too (setup happens from a phone).
+    const url = `${request.protocol}://${request.host}`;
+    return {
+      url,
+      api_base: `${url}/v1`,
+      ollama_url: url,
+      mdns: { host: `${options.hostName}.local`, service: options.boxName(), type: "_chai._tcp" },
+      qr_svg: renderSVG(url, { border: 2 }),
+    };
+  });
+};

@@ -1,0 +1,29 @@
+/**
+ * The web UI at `/`: the static files `npm run build` compiles from src/web/ into dist/web/. Public by
+ * design (access.ts): the page itself holds nothing; every screen's data comes from /admin with a session.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import fastifyStatic from "@fastify/static";
+import type { FastifyPluginAsync } from "fastify";
+import { packageRoot } from "../package-root.js";
+
+/** Where the built UI lives. */
+export const webRoot = join(packageRoot, "dist", "web");
+
+export const webRoutes: FastifyPluginAsync<{ root?: string }> = async (app, { root = webRoot }) => {
+  if (!existsSync(join(root, "index.html"))) {
+    // Running from the sources without a build: say how to get the page instead of a bare 404.
+    app.get("/", { schema: { hide: true } }, async (_request, reply) =>
+      reply.status(503).type("text/plain; charset=utf-8").send("The web UI is not built: run 'npm run build'.\n"),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    // Hashless file names: the browser revalidates each load, so an update never mixes old and new modules.
+    cacheControl: true,
+    maxAge: 0,
+    schemaHide: true,
+  });
+};
