@@ -5,7 +5,7 @@
  * and /admin, Ollama's `{"error"}` under /api).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { isLoopback } from "../api/admin/loopback.js";
+import { isLoopback } from "./loopback.js";
 import { ChaiboxError } from "../errors.js";
 import { isSafeMethod, routeAccess } from "./access.js";
 import { sameSecret } from "./secrets.js";

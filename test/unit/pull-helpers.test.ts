@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isLoopback } from "../../src/api/admin/loopback.js";
+import { isLoopback } from "../../src/auth/loopback.js";
 import { formatDuration } from "../../src/cli/progress.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "../../src/models/pull/backoff.js";
 import { formatBytes } from "../../src/format-bytes.js";

@@ -1,6 +1,6 @@
 /**
  * Loopback addresses: 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (`::ffff:127.0.0.1`). With authentication
- * off (`serve --no-auth`), `/admin` answers only clients on this machine (src/auth/guard.ts).
+ * off (`serve --no-auth`), `/admin` answers only clients on this machine (guard.ts).
  */
 import { isIP } from "node:net";
 
