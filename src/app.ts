@@ -25,7 +25,7 @@ import { authGuard, type GuardOptions } from "./auth/guard.js";
 import type { AuthService } from "./auth/service.js";
 import { accountRoutes } from "./api/admin/account.js";
 import { appsRoutes } from "./api/admin/apps.js";
-import { settingsRoutes } from "./api/admin/settings.js";
+import { settingsRoutes, type SettingsRoutesOptions } from "./api/admin/settings.js";
 import { pairingRoutes } from "./api/chai/pairing.js";
 import { overviewRoutes, type OverviewOptions } from "./api/admin/overview.js";
 import { webRoutes } from "./api/web.js";
@@ -40,6 +40,10 @@ export interface AppAuth {
   localKey?: string;
   /** The box's name now, for the settings routes. */
   boxName: () => string;
+  /** Called after the owner renamed the box (Settings). Default: nothing. */
+  onBoxNameChange?: (name: string) => void;
+  /** Keep-alive and parallel as the Settings screen shows and changes them. Default: not offered. */
+  serving?: SettingsRoutesOptions["serving"];
   /** Sign-in and setup-code attempts per client address per minute. Default 5. */
   attemptsPerMinute?: number;
   /** Pairing requests per client address per minute. Default 10. */
@@ -122,10 +126,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.ollama) await app.register(ollamaRoutes, { prefix: "/api", ...deps.ollama });
   if (deps.admin) await app.register(adminRoutes, deps.admin);
   if (deps.auth) {
-    const { service, required, boxName } = deps.auth;
+    const { service, required, boxName, onBoxNameChange, serving } = deps.auth;
     await app.register(accountRoutes, { auth: service, required, ...(deps.auth.attemptsPerMinute !== undefined && { attemptsPerMinute: deps.auth.attemptsPerMinute }) });
     await app.register(appsRoutes, { auth: service });
-    await app.register(settingsRoutes, { auth: service, required, boxName });
+    await app.register(settingsRoutes, { auth: service, required, boxName, ...(onBoxNameChange && { onBoxNameChange }), ...(serving && { serving }) });
     await app.register(pairingRoutes, { pairings: service.pairings, ...(deps.auth.pairingsPerMinute !== undefined && { requestsPerMinute: deps.auth.pairingsPerMinute }) });
   }
   if (deps.overview) await app.register(overviewRoutes, deps.overview);

@@ -9,7 +9,7 @@ import pino, { type Logger } from "pino";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import { resolvePaths, type Paths } from "./config/paths.js";
-import { durationMs, type Config } from "./config/schema.js";
+import { durationMs, type Config, type InferenceConfig } from "./config/schema.js";
 import { ChildProcessLauncher } from "./engine/runner-handle.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { makeTestModel } from "./gguf/presets.js";
@@ -35,6 +35,7 @@ import { openStateDatabase, stateDatabasePath, type StateDatabase } from "./stat
 import { ResponsesStore } from "./state/responses-store.js";
 import { version } from "./version.js";
 import { recommendModels } from "./models/recommend.js";
+import { ServingSettings } from "./state/serving-settings.js";
 import { webRoot } from "./api/web.js";
 import { openAuth, type AuthService } from "./auth/service.js";
 import { randomSecret } from "./auth/secrets.js";
@@ -190,11 +191,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const hardware = await hardwareSource(options, paths, logger.child({ module: "hardware" }));
   const insights = new InsightsProbe(paths.cacheDir);
+  const servingSettings = new ServingSettings(db);
+  // What the owner chose on the Settings screen wins over the file; loads read this object, so a change
+  // applies to the next load.
+  const inference: InferenceConfig = { ...config.inference, ...servingSettings.overrides() };
   const planDeps: LoadPlanDeps = {
     model: (id) => store.require(id),
     insights: (path, sha256) => insights.measure(path, sha256),
     hardware,
-    inference: config.inference,
+    inference,
   };
   const resolveModel = loadPlanner(planDeps);
 
@@ -203,7 +208,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     launcher,
     resolveModel,
     queueSize: config.inference.queueSize,
-    keepAliveMs: durationMs(config.inference.keepAlive),
+    keepAliveMs: durationMs(inference.keepAlive),
     maxLoadedModels: config.inference.maxLoadedModels,
     logger: logger.child({ module: "scheduler" }),
   });
@@ -219,7 +224,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // The name the owner chose on the setup page wins over the configured one, which wins over the host name.
   const boxName = () => auth.account.boxName() ?? (config.box.name || hostname() || "chaibox");
   const app = await buildApp({
-    auth: { service: auth, required: config.auth.required, localKey, boxName },
+    auth: {
+      service: auth,
+      required: config.auth.required,
+      localKey,
+      boxName,
+      serving: {
+        values: () => ({ keepAlive: inference.keepAlive, parallel: inference.parallel }),
+        update: (patch) => {
+          servingSettings.update(patch);
+          Object.assign(inference, patch);
+          if (patch.keepAlive !== undefined) scheduler.setKeepAlive(durationMs(patch.keepAlive));
+        },
+      },
+    },
     admin: {
       pulls,
       store,
@@ -247,7 +265,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       models: chai.directory,
       loadedModels: () => scheduler.loaded(),
       recommend: async () =>
-        recommendModels({ catalog: await loadCatalog(catalogPath(config)), installed: await store.list(), insights: planDeps.insights, snapshot: await hardware(), inference: config.inference }),
+        recommendModels({ catalog: await loadCatalog(catalogPath(config)), installed: await store.list(), insights: planDeps.insights, snapshot: await hardware(), inference }),
       catalog: () => loadCatalog(catalogPath(config)).catch(() => undefined),
     },
     webRoot,

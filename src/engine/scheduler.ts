@@ -22,7 +22,7 @@ export class Scheduler implements InferenceService {
   private readonly launcher: RunnerLauncher;
   private readonly resolveModel: (modelId: string) => Promise<LoadOptions>;
   private readonly queueSize: number;
-  private readonly keepAliveMs: number;
+  private keepAliveMs: number;
   private readonly maxLoadedModels: number;
   private readonly clock: SchedulerClock;
   private readonly log: SchedulerLogger;
@@ -88,6 +88,11 @@ export class Scheduler implements InferenceService {
   }
 
   /** The models with a running runner, oldest load first. */
+  /** Changes the default keep-alive (Settings); it applies from each model's next idle period. */
+  setKeepAlive(ms: number): void {
+    this.keepAliveMs = ms;
+  }
+
   loaded(): LoadedModelStatus[] {
     const statuses = [...this.models.values()].flatMap((entry) => loadedStatusOf(entry) ?? []);
     return statuses.sort((a, b) => a.loadedAt - b.loadedAt);

@@ -35,6 +35,7 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewOptions> = async 
     const loaded = new Map(options.loadedModels().map((status) => [status.modelId, status]));
     return {
       box: { name: options.boxName(), version: options.version, uptime_seconds: Math.round(process.uptime()) },
+      hardware: describeHardware(snapshot),
       models: models.map((model) => {
         const status = loaded.get(model.id);
         return {

@@ -1,0 +1,154 @@
+/**
+ * The web UI on a phone, against a real chaibox with authentication on: the whole first run (setup code,
+ * password, hardware, recommendations, a download from a local model server with live progress, how to
+ * connect), approving an app's pairing request, and revoking the app. Every screen is screenshotted and
+ * checked for sideways scrolling, small tap targets and small input text.
+ */
+import { readFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testCatalogEntry, writeTestCatalog } from "../../helpers/catalog.js";
+import { sha256Of, startFileServer, type FileServer } from "../../helpers/file-server.js";
+import { testModelPath } from "../../helpers/models.js";
+import { startTestServer, type TestServer } from "../../helpers/server.js";
+import { openPhone, type Phone } from "./phone.js";
+
+const PASSWORD = "correct horse battery";
+let files: FileServer;
+let server: TestServer;
+let phone: Phone;
+let catalogDir: string;
+let appToken: string;
+
+beforeAll(async () => {
+  const model = await readFile(testModelPath("tiny"));
+  // Slow enough that the progress bar is seen moving, fast enough for a test (~3 s).
+  files = await startFileServer({ "/test/tiny-chat/resolve/main/tiny.gguf": { body: model, bytesPerSecond: Math.ceil(model.length / 3) } });
+  catalogDir = await mkdtemp(join(tmpdir(), "chaibox-web-catalog-"));
+  const catalogFile = await writeTestCatalog(catalogDir, [
+    testCatalogEntry([{ quant: "Q8_0", uri: "hf:test/tiny-chat/tiny.gguf", sizeBytes: model.length, sha256: sha256Of(model) }], { name: "Tiny chat" }),
+  ]);
+  server = await startTestServer({
+    models: {},
+    auth: true,
+    pairing: { intervalSeconds: 1 },
+    modelsConfig: { catalogFile, hfEndpoint: files.origin, freeSpaceReserve: 0 },
+  });
+  phone = await openPhone();
+});
+
+afterAll(async () => {
+  await phone?.close();
+  await server?.dispose();
+  await files?.close();
+  await rm(catalogDir, { recursive: true, force: true });
+});
+
+describe("the web UI on a phone", () => {
+  it("takes the owner through the first run, the setup code first", async () => {
+    const { page } = phone;
+    await page.goto(server.url);
+    await page.getByLabel("Setup code").waitFor();
+    expect(await phone.check("01-setup-code")).toEqual([]);
+
+    await page.getByLabel("Setup code").fill("WRONG-CODE");
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect.poll(() => page.locator(".notice").textContent()).toMatch(/setup code/i);
+    const code = server.auth.account.setupCode();
+    expect(code).toBeDefined();
+    await page.getByLabel("Setup code").fill(code ?? "");
+    await page.getByRole("button", { name: "Continue" }).click();
+
+    await page.getByLabel("Box name").fill("Kitchen box");
+    await page.getByLabel("Admin password").fill(PASSWORD);
+    await page.getByLabel("Repeat the password").fill(PASSWORD);
+    expect(await phone.check("02-name-and-password")).toEqual([]);
+    await page.getByRole("button", { name: "Save and continue" }).click();
+
+    await page.getByRole("button", { name: "See the models that fit" }).waitFor();
+    await expect.poll(() => page.locator(".facts li").count()).toBeGreaterThan(0);
+    expect(await page.locator(".facts").textContent()).toMatch(/CPU/);
+    expect(await phone.check("03-hardware")).toEqual([]);
+    await page.getByRole("button", { name: "See the models that fit" }).click();
+
+    const choice = page.locator("label.choice", { hasText: "Tiny chat" });
+    await choice.waitFor();
+    expect(await choice.locator("input").isChecked()).toBe(true);
+    expect(await phone.check("04-recommended-models")).toEqual([]);
+    await page.getByRole("button", { name: "Download" }).click();
+
+    // The bar moves while the file arrives, then the download ends installed.
+    const bar = page.locator(".pull progress");
+    // A progress element's value property reflects its attribute.
+    const value = async () => Number(await bar.getAttribute("value"));
+    await expect.poll(value, { timeout: 15_000, interval: 100 }).toBeGreaterThan(0);
+    const midway = await value();
+    expect(midway).toBeLessThan(1);
+    expect(await phone.check("05-downloading")).toEqual([]);
+    await page.getByText("All downloads are done.").waitFor({ timeout: 60_000 });
+    expect(await page.locator(".pull").getAttribute("data-state")).toBe("done");
+    expect((await server.store.list()).map((m) => m.id)).toEqual(["tiny-chat"]);
+    await page.getByRole("button", { name: "Continue" }).click();
+
+    await page.locator(".qr svg").waitFor();
+    expect(await page.locator(".connect").textContent()).toContain(server.url);
+    expect(await phone.check("06-connect-apps")).toEqual([]);
+    await page.getByRole("button", { name: "Open the dashboard" }).click();
+    await page.getByRole("heading", { name: "Kitchen box" }).waitFor();
+    expect(await phone.check("07-dashboard")).toEqual([]);
+    expect(server.auth.account.setupCode()).toBeUndefined();
+  });
+
+  it("approves an app's pairing request, and the app then chats with its token", async () => {
+    const { page } = phone;
+    const request = await fetch(`${server.url}/chai/v1/pairings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ app_name: "Garden app" }) });
+    const grant = (await request.json()) as { device_code: string; user_code: string };
+    await page.getByRole("link", { name: "Apps" }).click();
+    const pending = page.locator("li.pairing", { hasText: "Garden app" });
+    await pending.waitFor();
+    expect(await pending.locator(".user-code").textContent()).toBe(grant.user_code);
+    expect(await phone.check("08-pairing-request")).toEqual([]);
+    await pending.getByRole("button", { name: "Approve" }).click();
+    await pending.waitFor({ state: "detached" });
+
+    // The app's next poll gets its token; only then is it a paired app.
+    const poll = await fetch(`${server.url}/chai/v1/pairings/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ device_code: grant.device_code }) });
+    const answer = (await poll.json()) as { access_token?: string };
+    expect(poll.status).toBe(200);
+    appToken = answer.access_token ?? "";
+    const client = new OpenAI({ baseURL: server.baseURL, apiKey: appToken });
+    const reply = await client.chat.completions.create({ model: "tiny-chat", messages: [{ role: "user", content: "Hello" }], max_tokens: 4 });
+    expect(reply.choices[0]?.message.role).toBe("assistant");
+    await page.reload();
+    await expect.poll(() => page.locator('li[data-app="Garden app"]').textContent()).toMatch(/1 request/);
+    expect(await phone.check("09-apps-paired")).toEqual([]);
+  });
+
+  it("revokes the app, whose next request fails with 401", async () => {
+    const { page } = phone;
+    const row = page.locator('li[data-app="Garden app"]');
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await row.waitFor({ state: "detached" });
+    expect(await phone.check("10-app-revoked")).toEqual([]);
+    const client = new OpenAI({ baseURL: server.baseURL, apiKey: appToken, maxRetries: 0 });
+    await expect(client.models.list()).rejects.toMatchObject({ status: 401 });
+  });
+
+  it("shows every admin screen without layout problems, and signs out and in again", async () => {
+    const { page } = phone;
+    for (const [link, heading] of [["Models", "Models"], ["Settings", "Settings"], ["System", "System"], ["Home", "Kitchen box"]] as const) {
+      await page.getByRole("link", { name: link, exact: true }).click();
+      await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
+      expect(await phone.check(`11-${link.toLowerCase()}`)).toEqual([]);
+    }
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Admin password").waitFor();
+    expect(await phone.check("12-sign-in")).toEqual([]);
+    await page.getByLabel("Admin password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("navigation").waitFor();
+  });
+});
