@@ -26,4 +26,6 @@ export const webRoutes: FastifyPluginAsync<{ root?: string }> = async (app, { ro
     maxAge: 0,
     schemaHide: true,
   });
+  // Where pairing apps send the owner (verification_uri): the page opens on its Apps screen.
+  app.get("/pair", { schema: { hide: true } }, async (_request, reply) => reply.sendFile("index.html"));
 };

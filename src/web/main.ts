@@ -25,6 +25,8 @@ const screens: Record<string, { label: string; show: (root: HTMLElement) => Prom
 };
 
 function route(): string {
+  // /pair is where an app that asks to pair sends the owner (its verification_uri).
+  if (location.pathname === "/pair" && location.hash === "") return "apps";
   const name = location.hash.replace(/^#\/?/, "");
   return name in screens ? name : "dashboard";
 }

@@ -105,7 +105,8 @@ describe("the web UI on a phone", () => {
     const { page } = phone;
     const request = await fetch(`${server.url}/chai/v1/pairings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ app_name: "Garden app" }) });
     const grant = (await request.json()) as { device_code: string; user_code: string };
-    await page.getByRole("link", { name: "Apps" }).click();
+    // The page an app sends the owner to (verification_uri) opens on the Apps screen.
+    await page.goto(`${server.url}/pair`);
     const pending = page.locator("li.pairing", { hasText: "Garden app" });
     await pending.waitFor();
     expect(await pending.locator(".user-code").textContent()).toBe(grant.user_code);
