@@ -36,6 +36,7 @@ import { ResponsesStore } from "./state/responses-store.js";
 import { version } from "./version.js";
 import { openAuth, type AuthService } from "./auth/service.js";
 import { randomSecret } from "./auth/secrets.js";
+import { withTokenUsage } from "./auth/usage.js";
 import type { PairingOptions } from "./auth/pairing.js";
 
 export const DEMO_MODEL_ID = "chaibox-demo";
@@ -216,6 +217,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const id = boxId(db);
   // The name the owner chose on the setup page wins over the configured one, which wins over the host name.
   const boxName = () => auth.account.boxName() ?? (config.box.name || hostname() || "chaibox");
+  const inference = withTokenUsage(chai.inference, (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
   const app = await buildApp({
     auth: { service: auth, required: config.auth.required, localKey, boxName },
     admin: {
@@ -227,7 +229,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       hardware,
     },
     ollama: {
-      inference: chai.inference,
+      inference,
       models: chai.directory,
       store,
       loadedModels: () => scheduler.loaded(),
@@ -237,7 +239,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       resolvePull: async (name) => resolveOllamaPull(await loadCatalog(catalogPath(config)), name),
       version,
     },
-    inference: chai.inference,
+    inference,
     responses,
     models: chai.directory,
     discovery: { box: () => ({ id, name: boxName() }), authRequired: config.auth.required },
