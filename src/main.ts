@@ -37,6 +37,7 @@ import { version } from "./version.js";
 import { openAuth, type AuthService } from "./auth/service.js";
 import { randomSecret } from "./auth/secrets.js";
 import { withTokenUsage } from "./auth/usage.js";
+import { recommendModels } from "./models/recommend.js";
 import type { PairingOptions } from "./auth/pairing.js";
 
 export const DEMO_MODEL_ID = "chaibox-demo";
@@ -227,6 +228,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       loadedModels: () => scheduler.loaded(),
       server: { pid: process.pid, dataDir: paths.dataDir, version },
       hardware,
+      recommend: async () =>
+        recommendModels({
+          catalog: await loadCatalog(catalogPath(config)),
+          installed: await store.list(),
+          insights: planDeps.insights,
+          snapshot: await hardware(),
+          inference: config.inference,
+        }),
     },
     ollama: {
       inference,

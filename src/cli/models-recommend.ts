@@ -5,10 +5,9 @@
 import { resolvePaths } from "../config/paths.js";
 import { InsightsProbe } from "../engine/launcher/insights-probe.js";
 import { describeHardware } from "../hardware/describe.js";
-import { buildCandidates, type InstalledModel } from "../models/candidates.js";
 import { loadCatalog } from "../models/catalog.js";
-import { fitModels, type FitChoice, type FitResult } from "../models/fit.js";
-import { policyFromConfig } from "../models/load-plan.js";
+import type { FitChoice, FitResult } from "../models/fit.js";
+import { recommendModels } from "../models/recommend.js";
 import { ModelStore } from "../models/store.js";
 import { formatSize } from "./format.js";
 import { hardwareFor } from "./hardware-option.js";
@@ -24,13 +23,13 @@ export const recommendAction: ModelsAction = {
     const catalog = await loadCatalog(typeof values.catalog === "string" ? values.catalog : undefined);
     const store = await ModelStore.open(config.dataDir);
     const probe = new InsightsProbe(resolvePaths(config.dataDir).cacheDir);
-    const installed: InstalledModel[] = [];
-    for (const model of await store.list()) {
-      // A file GgufInsights cannot read is still listed by `models list`; it just gets no recommendation.
-      const insights = await probe.measure(model.path, model.sha256).catch(() => undefined);
-      installed.push({ manifest: model, ...(insights && { insights }) });
-    }
-    const result = fitModels(buildCandidates(catalog, installed), snapshot, policyFromConfig(config.inference, snapshot));
+    const result = await recommendModels({
+      catalog,
+      installed: await store.list(),
+      insights: (path, sha256) => probe.measure(path, sha256),
+      snapshot,
+      inference: config.inference,
+    });
     print({ hardware: snapshot, ...result }, [...describeHardware(snapshot), "", ...report(result)].join("\n"));
   },
 };

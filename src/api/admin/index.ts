@@ -7,6 +7,8 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import type { HardwareSnapshot } from "../../hardware/snapshot.js";
 import { hardwareRoutes } from "./hardware.js";
+import type { FitResult } from "../../models/fit.js";
+import { recommendRoutes } from "./recommend.js";
 import { adminModelRoutes, type AdminModelStore } from "./models.js";
 import { pullRoutes, type PullService } from "./pulls.js";
 
@@ -28,6 +30,8 @@ export interface AdminOptions {
   server: ServerIdentity;
   /** The current hardware snapshot, for `GET /admin/hardware`. Default: that route is not served. */
   hardware?: () => Promise<HardwareSnapshot>;
+  /** Fit's recommendations, for `GET /admin/models/recommended`. Default: that route is not served. */
+  recommend?: () => Promise<FitResult>;
 }
 
 export const adminRoutes: FastifyPluginAsyncTypebox<AdminOptions> = async (app, options) => {
@@ -41,4 +45,5 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminOptions> = async (app, 
   });
   // hardwareRoutes declares its full path (/admin/hardware) itself.
   if (options.hardware) await app.register(hardwareRoutes, { hardware: options.hardware });
+  if (options.recommend) await app.register(recommendRoutes, { recommend: options.recommend });
 };
