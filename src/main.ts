@@ -39,6 +39,7 @@ import { ServingSettings } from "./state/serving-settings.js";
 import { webRoot } from "./api/web.js";
 import { openAuth, type AuthService } from "./auth/service.js";
 import { randomSecret } from "./auth/secrets.js";
+import { withTokenUsage } from "./auth/usage.js";
 import type { PairingOptions } from "./auth/pairing.js";
 
 export const DEMO_MODEL_ID = "chaibox-demo";
@@ -194,12 +195,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const servingSettings = new ServingSettings(db);
   // What the owner chose on the Settings screen wins over the file; loads read this object, so a change
   // applies to the next load.
-  const inference: InferenceConfig = { ...config.inference, ...servingSettings.overrides() };
+  const servingConfig: InferenceConfig = { ...config.inference, ...servingSettings.overrides() };
   const planDeps: LoadPlanDeps = {
     model: (id) => store.require(id),
     insights: (path, sha256) => insights.measure(path, sha256),
     hardware,
-    inference,
+    inference: servingConfig,
   };
   const resolveModel = loadPlanner(planDeps);
 
@@ -208,7 +209,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     launcher,
     resolveModel,
     queueSize: config.inference.queueSize,
-    keepAliveMs: durationMs(inference.keepAlive),
+    keepAliveMs: durationMs(servingConfig.keepAlive),
     maxLoadedModels: config.inference.maxLoadedModels,
     logger: logger.child({ module: "scheduler" }),
   });
@@ -223,6 +224,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const id = boxId(db);
   // The name the owner chose on the setup page wins over the configured one, which wins over the host name.
   const boxName = () => auth.account.boxName() ?? (config.box.name || hostname() || "chaibox");
+  const inference = withTokenUsage(chai.inference, (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
   const app = await buildApp({
     auth: {
       service: auth,
@@ -230,10 +232,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       localKey,
       boxName,
       serving: {
-        values: () => ({ keepAlive: inference.keepAlive, parallel: inference.parallel }),
+        values: () => ({ keepAlive: servingConfig.keepAlive, parallel: servingConfig.parallel }),
         update: (patch) => {
           servingSettings.update(patch);
-          Object.assign(inference, patch);
+          Object.assign(servingConfig, patch);
           if (patch.keepAlive !== undefined) scheduler.setKeepAlive(durationMs(patch.keepAlive));
         },
       },
@@ -247,7 +249,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       hardware,
     },
     ollama: {
-      inference: chai.inference,
+      inference,
       models: chai.directory,
       store,
       loadedModels: () => scheduler.loaded(),
@@ -265,11 +267,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       models: chai.directory,
       loadedModels: () => scheduler.loaded(),
       recommend: async () =>
-        recommendModels({ catalog: await loadCatalog(catalogPath(config)), installed: await store.list(), insights: planDeps.insights, snapshot: await hardware(), inference }),
+        recommendModels({ catalog: await loadCatalog(catalogPath(config)), installed: await store.list(), insights: planDeps.insights, snapshot: await hardware(), inference: servingConfig }),
       catalog: () => loadCatalog(catalogPath(config)).catch(() => undefined),
     },
     webRoot,
-    inference: chai.inference,
+    inference,
     responses,
     models: chai.directory,
     discovery: { box: () => ({ id, name: boxName() }), authRequired: config.auth.required },

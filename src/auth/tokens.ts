@@ -27,6 +27,10 @@ export interface TokenRecord {
   revokedAt: string | null;
   /** Requests authenticated with the token. */
   requests: number;
+  /** Prompt tokens of the chats and embeddings it asked for (as the models counted them). */
+  promptTokens: number;
+  /** Tokens generated for it. */
+  completionTokens: number;
 }
 
 interface TokenRow {
@@ -38,6 +42,8 @@ interface TokenRow {
   last_used_at: number | null;
   revoked_at: number | null;
   requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -52,6 +58,8 @@ function record(row: TokenRow): TokenRecord {
     lastUsedAt: iso(row.last_used_at),
     revokedAt: iso(row.revoked_at),
     requests: row.requests,
+    promptTokens: row.prompt_tokens,
+    completionTokens: row.completion_tokens,
   };
 }
 
@@ -99,6 +107,13 @@ export class AppTokens {
       if (entry.count > 0) this.db.prepare<[number, number, string]>("UPDATE app_tokens SET last_used_at = ?, requests = requests + ? WHERE id = ?").run(this.now(), entry.count, id);
     }
     this.pending.clear();
+  }
+
+  /** Adds a request's model usage to the token (one write per chat: small next to the chat itself). */
+  addUsage(id: string, promptTokens: number, completionTokens: number): void {
+    this.db
+      .prepare<[number, number, string]>("UPDATE app_tokens SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ? WHERE id = ?")
+      .run(promptTokens, completionTokens, id);
   }
 
   /** Every token, newest first, revoked ones included (with `revokedAt`). */

@@ -45,4 +45,11 @@ export const authMigrations: readonly Migration[] = [
       CREATE INDEX pairings_user_code ON pairings (user_code);
     `,
   },
+  {
+    name: "auth-2-token-usage",
+    sql: `
+      ALTER TABLE app_tokens ADD COLUMN prompt_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE app_tokens ADD COLUMN completion_tokens INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -74,6 +74,10 @@ describe("first run", () => {
     const cookie = `chaibox_session=${done.session!.value}`;
     expect((await send("GET", "/admin/session", { cookie })).body).toMatchObject({ setup_required: false, signed_in: true, csrf_token: done.body.csrf_token });
     expect((await send("GET", "/admin/hardware", { cookie })).status).toBe(200);
+    // The wizard's next steps: the hardware in words and the models that fit.
+    const recommended = await send("GET", "/admin/recommendations", { cookie });
+    expect(recommended.status).toBe(200);
+    expect(recommended.body).toMatchObject({ hardware: expect.any(Array) as unknown[], choices: expect.any(Array) as unknown[] });
     expect((await send("GET", "/admin/settings", { cookie })).body).toEqual({ box_name: "Kitchen box", auth_required: true });
     expect(((await server.app.inject("/.well-known/chai")).json<{ box: { name: string } }>()).box.name).toBe("Kitchen box");
 

@@ -130,6 +130,28 @@ describe("bearer tokens", () => {
     expect(listed?.requests).toBe(1);
   });
 
+  it("counts the tokens each app token used, in every dialect, streamed or not", async () => {
+    const app = server.auth.tokens.create("usage app", "inference", "cli");
+    const headers = { authorization: `Bearer ${app.token}` };
+    const openai = new OpenAI({ baseURL: server.baseURL, apiKey: app.token, maxRetries: 0 });
+    const whole = await openai.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "hi" }], max_tokens: 3 });
+    const stream = await openai.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "hi" }], max_tokens: 2, stream: true, stream_options: { include_usage: true } });
+    let streamed = { prompt_tokens: 0, completion_tokens: 0 };
+    for await (const chunk of stream) if (chunk.usage) streamed = chunk.usage;
+    const ollama = (await (await fetch(`${server.url}/api/chat`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ model: "tiny", messages: [{ role: "user", content: "hi" }], stream: false, options: { num_predict: 2 } }),
+    })).json()) as { prompt_eval_count: number; eval_count: number };
+    // Another token's and an anonymous health check's requests count elsewhere, or nowhere.
+    await openai.withOptions({ apiKey: token }).chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "hi" }], max_tokens: 1 });
+
+    const listed = server.auth.tokens.list().find((t) => t.id === app.id);
+    expect(listed?.promptTokens).toBe(whole.usage!.prompt_tokens + streamed.prompt_tokens + ollama.prompt_eval_count);
+    expect(listed?.completionTokens).toBe(whole.usage!.completion_tokens + streamed.completion_tokens + ollama.eval_count);
+    expect(listed?.requests).toBe(3);
+  });
+
   it("does not let an inference token use /admin; an admin token may", async () => {
     const inference = await call({ method: "GET", url: "/admin/apps" }, { authorization: `Bearer ${token}` });
     expect(inference.status).toBe(403);

@@ -1,6 +1,6 @@
 /**
  * docs/chai-v1.md and GET /openapi.json agree: every Chai route the server serves is specified, every route
- * the specification names (outside its planned parts) is served, and every field of the `chai` model object
+ * the specification names is served, and every field of the `chai` model object
  * is both specified and in the served schema.
  */
 import { readFile } from "node:fs/promises";
@@ -22,8 +22,6 @@ interface OpenApiDocument {
 
 /** Routes outside Chai: the box's own and its Ollama API (§11 of the specification). */
 const implementationRoute = (path: string) => path.startsWith("/admin/") || path.startsWith("/api/") || path === "/openapi.json";
-/** Routes the specification marks planned (§7 pairing); the test checks it still says so. */
-const plannedRoutes = ["POST /chai/v1/pairings", "POST /chai/v1/pairings/token"];
 
 /** Dotted paths of every leaf field of a TypeBox object schema: `capabilities.tools`, `performance.source`… */
 function fieldPaths(schema: TSchema, prefix = ""): string[] {
@@ -64,20 +62,15 @@ describe("the specification and /openapi.json", () => {
     expect(missing, "routes served but not in docs/chai-v1.md").toEqual([]);
   });
 
-  it("serves every route the specification names, except the ones it marks planned", () => {
+  it("serves every route the specification names", () => {
     const named = new Set([...spec.matchAll(/`(GET|POST|DELETE) (\/[^\s`?]*)`/g)].map((m) => `${m[1] ?? ""} ${m[2] ?? ""}`));
     const served = new Set(
       Object.entries(openapi.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`)),
     );
     // The document leaves itself out of its own paths.
     served.add("GET /openapi.json");
-    const unserved = [...named].filter((route) => !served.has(route) && !plannedRoutes.includes(route));
+    const unserved = [...named].filter((route) => !served.has(route));
     expect(unserved, "routes in docs/chai-v1.md the server does not serve").toEqual([]);
-    for (const route of plannedRoutes) {
-      expect(spec, `${route} is named as planned`).toContain(route.split(" ")[1] ?? "");
-      expect(served.has(route), `${route} is served now: drop it from plannedRoutes and its *(planned)* note`).toBe(false);
-    }
-    expect(spec).toMatch(/\*\(planned in chaibox: tokens and pairing/);
   });
 
   it("has every field of the chai object in both", () => {

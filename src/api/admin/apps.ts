@@ -22,6 +22,8 @@ function appView(token: TokenRecord) {
     last_used_at: token.lastUsedAt,
     revoked_at: token.revokedAt,
     requests: token.requests,
+    prompt_tokens: token.promptTokens,
+    completion_tokens: token.completionTokens,
   };
 }
 
