@@ -25,6 +25,9 @@ export const webRoutes: FastifyPluginAsync<{ root?: string }> = async (app, { ro
     cacheControl: true,
     maxAge: 0,
     schemaHide: true,
+    // A route per built file rather than a catch-all: unknown paths (/metrics, /v1/typo) keep their own
+    // 404s and access checks.
+    wildcard: false,
   });
   // Where pairing apps send the owner (verification_uri): the page opens on its Apps screen.
   app.get("/pair", { schema: { hide: true } }, async (_request, reply) => reply.sendFile("index.html"));
