@@ -54,6 +54,8 @@ export function runnerEnvironment(env: NodeJS.ProcessEnv): string[] {
 class UnitRunnerProcess implements RunnerProcess {
   readonly exited: Promise<RunnerExit>;
   private ended = false;
+  /** Ends `exited` when systemd says the unit is gone although no signal told us (e.g. the bus restarted). */
+  private gone: (() => void) | undefined;
 
   constructor(
     private readonly manager: UnitManager,
@@ -61,7 +63,10 @@ class UnitRunnerProcess implements RunnerProcess {
     private readonly watch: UnitWatch,
     private readonly logger: RunnerLogger,
   ) {
-    this.exited = watch.ended.then((exit) => {
+    const vanished = new Promise<RunnerExit>((resolve) => {
+      this.gone = () => resolve({ code: null, signal: null });
+    });
+    this.exited = Promise.race([watch.ended, vanished]).then((exit) => {
       this.ended = true;
       return exit;
     });
@@ -74,7 +79,9 @@ class UnitRunnerProcess implements RunnerProcess {
   kill(signal: NodeJS.Signals): void {
     if (this.ended) return;
     this.manager.kill(this.unit, signal).catch((error: unknown) => {
-      if (!this.ended) this.logger.warn({ unit: this.unit, signal, err: (error as Error).message }, "cannot signal the runner unit");
+      if (this.ended) return;
+      if (isDbusError(error, "org.freedesktop.systemd1.NoSuchUnit")) this.gone?.();
+      else this.logger.warn({ unit: this.unit, signal, err: (error as Error).message }, "cannot signal the runner unit");
     });
   }
 
