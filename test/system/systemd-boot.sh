@@ -43,12 +43,6 @@ cat >"$layer/chaibox" <<'EOF'
 exec /usr/bin/node /usr/lib/chaibox/dist/src/cli/main.js "$@"
 EOF
 chmod 755 "$layer/chaibox"
-# The box's configuration, with the demo model so that there is something to chat with, on loopback.
-cat >"$layer/chaibox.yaml" <<'EOF'
-port: 80
-host: 127.0.0.1
-demoModel: true
-EOF
 # A drop-in for this test only: the watchdog hook, and a short watchdog so that its timeout comes quickly.
 cat >"$layer/test.conf" <<'EOF'
 [Service]
@@ -63,11 +57,10 @@ binds=(
   "--bind-ro=$repo/config:/usr/lib/chaibox/config"
   "--bind-ro=$repo/package.json:/usr/lib/chaibox/package.json"
   "--bind-ro=$(readlink -f node_modules):/usr/lib/chaibox/node_modules"
-  "--bind-ro=$layer/chaibox.yaml:/etc/chaibox/chaibox.yaml"
   "--bind-ro=$layer/test.conf:/etc/systemd/system/chaibox.service.d/test.conf"
 )
 for file in usr/lib/systemd/system/chaibox.service usr/lib/sysusers.d/chaibox.conf usr/lib/tmpfiles.d/chaibox.conf \
-  usr/share/polkit-1/rules.d/50-chaibox.rules; do
+  usr/share/polkit-1/rules.d/50-chaibox.rules etc/chaibox/chaibox.yaml; do
   binds+=("--bind-ro=$repo/system/$file:/$file")
 done
 
@@ -76,11 +69,13 @@ systemd-nspawn -D "$root" --volatile=overlay --register=no --keep-unit --private
   -b systemd.mask=systemd-networkd-wait-online.service >"$log" 2>&1 &
 nspawn_pid=$!
 
-# The container's init: the process below nspawn in another PID namespace.
+# The container's init: systemd below nspawn in another PID namespace (nspawn's short-lived helper children
+# come and go before it).
 leader=
 for _ in $(seq 100); do
-  for pid in $(pgrep -P "$nspawn_pid" || true) ; do
-    if [ "$(readlink "/proc/$pid/ns/pid")" != "$(readlink /proc/self/ns/pid)" ]; then leader=$pid; fi
+  for pid in $(pgrep -P "$nspawn_pid" || true); do
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = systemd ] \
+      && [ "$(readlink "/proc/$pid/ns/pid")" != "$(readlink /proc/self/ns/pid)" ]; then leader=$pid; fi
   done
   [ -n "$leader" ] && break
   kill -0 "$nspawn_pid" 2>/dev/null || { cat "$log"; fail "systemd-nspawn exited"; }
@@ -93,7 +88,7 @@ http() {
   nsenter -t "$leader" -n -- node -e '
     const [method, url, body] = process.argv.slice(1);
     fetch(url, { method, headers: { "content-type": "application/json" }, ...(body && { body }) })
-      .then(async (r) => { const text = await r.text(); console.log(text); process.exit(r.ok ? 0 : 1); })
+      .then(async (r) => { for await (const chunk of r.body) process.stdout.write(chunk); process.exit(r.ok ? 0 : 1); })
       .catch((e) => { console.error(e.message); process.exit(2); });' "$@"
 }
 prop() { c systemctl show -P "$2" "$1"; }
@@ -107,20 +102,23 @@ for _ in $(seq 300); do
 done
 case "$state" in running | degraded) pass "container booted ($state)" ;; *) tail -5 "$log"; c systemctl is-system-running || true; fail "container did not boot: $state" ;; esac
 c id chaibox >/dev/null || fail "systemd-sysusers did not create the chaibox user"
+# A model with the installed CLI: the tiny test model, whose replies never end before max_tokens.
+c chaibox make-test-model --preset tiny --out /var/lib/chaibox/tiny.gguf >/dev/null
+c env CHAIBOX_DATA_DIR=/var/lib/chaibox chaibox models add /var/lib/chaibox/tiny.gguf --id tiny >/dev/null
+c chown -R chaibox:chaibox /var/lib/chaibox
+pass "the tiny model installed with the chaibox CLI"
 
 echo "== start: active only after READY"
 c systemctl start --no-block chaibox.service
-seen_activating=no
 for _ in $(seq 600); do
   s=$(prop chaibox.service ActiveState)
-  [ "$s" = activating ] && seen_activating=yes
   [ "$s" = active ] && break
   { [ "$s" = failed ] || [ "$(prop chaibox.service NRestarts)" != 0 ]; } && { c journalctl -u chaibox --no-pager | tail -30; fail "chaibox.service failed to start"; }
   sleep 0.2
 done
 [ "$s" = active ] || { c journalctl -u chaibox --no-pager | tail -30; fail "chaibox.service not active after 120 s ($s)"; }
-[ "$seen_activating" = yes ] || fail "chaibox.service was never seen activating (Type=notify waits for READY)"
-# READY=1 comes with the first STATUS= ("serving; …"), after listening; the unit went active only after it.
+# READY=1 comes with the first STATUS= ("serving; …"), after listening; the unit went active only after it
+# (with Type=simple it would be active at exec, long before "chaibox is serving").
 status=$(prop chaibox.service StatusText)
 case "$status" in serving*) ;; *) fail "StatusText is '$status', not the status sent with READY" ;; esac
 serving_us=$(c journalctl -u chaibox.service -o json --no-pager | node -e '
@@ -138,14 +136,14 @@ pass "the launcher choice is logged once: transient systemd units"
 
 chat() {
   http POST http://127.0.0.1/v1/chat/completions \
-    '{"model":"chaibox-demo","messages":[{"role":"user","content":"Hello"}],"max_tokens":4}'
+    '{"model":"tiny","messages":[{"role":"user","content":"Hello"}],"max_tokens":4}'
 }
 runner_units() { c systemctl list-units --all --plain --no-legend 'chaibox-runner-*' | awk '{ print $1 }'; }
 
 echo "== a chat request starts the runner as a unit"
 chat >/dev/null || { c journalctl --no-pager | tail -40; fail "the chat request failed"; }
 unit=$(runner_units)
-[ "$unit" = 'chaibox-runner-chaibox\x2ddemo.service' ] || { c journalctl --no-pager | grep -i runner | tail -20; fail "runner units: '$unit'"; }
+[ "$unit" = chaibox-runner-tiny.service ] || { c journalctl --no-pager | grep -i runner | tail -20; fail "runner units: '$unit'"; }
 [ "$(prop "$unit" ActiveState)" = active ] || fail "$unit is $(prop "$unit" ActiveState)"
 memory_max=$(prop "$unit" MemoryMax)
 [[ "$memory_max" =~ ^[0-9]+$ ]] && [ "$memory_max" -gt $((256 * 1024 * 1024)) ] || fail "$unit MemoryMax is '$memory_max'"
@@ -153,14 +151,14 @@ memory_max=$(prop "$unit" MemoryMax)
 [ "$(prop "$unit" ProtectSystem)" = strict ] || fail "$unit is not hardened (ProtectSystem=$(prop "$unit" ProtectSystem))"
 [ "$(prop "$unit" NoNewPrivileges)" = yes ] || fail "$unit lacks NoNewPrivileges"
 runner_pid=$(prop "$unit" MainPID)
-c journalctl --no-pager -o json _PID="$runner_pid" | grep -q '"CHAIBOX_MODEL":"chaibox-demo"' \
-  || fail "the runner's journal lines are not tagged CHAIBOX_MODEL=chaibox-demo"
-c journalctl --no-pager -t chaibox-runner-chaibox-demo | grep -q "loading model" \
-  || fail "no runner log lines under the identifier chaibox-runner-chaibox-demo"
+c journalctl --no-pager -o json _PID="$runner_pid" | grep -q '"CHAIBOX_MODEL":"tiny"' \
+  || fail "the runner's journal lines are not tagged CHAIBOX_MODEL=tiny"
+c journalctl --no-pager -t chaibox-runner-tiny | grep -q "loading model" \
+  || fail "no runner log lines under the identifier chaibox-runner-tiny"
 pass "$unit active, MemoryMax=$memory_max, user chaibox, hardened, journal tagged with the model"
 
 echo "== unloading stops the unit"
-http POST http://127.0.0.1/api/generate '{"model":"chaibox-demo","keep_alive":0}' >/dev/null || fail "unload request failed"
+http POST http://127.0.0.1/api/generate '{"model":"tiny","keep_alive":0}' >/dev/null || fail "unload request failed"
 for _ in $(seq 50); do [ -z "$(runner_units)" ] && break; sleep 0.2; done
 [ -z "$(runner_units)" ] || fail "runner unit still there after unloading: $(runner_units)"
 pass "the runner unit is gone after unloading"
@@ -181,9 +179,31 @@ c journalctl -u chaibox.service --no-pager | grep -q "Watchdog timeout" || fail 
 pass "watchdog timeout killed pid $old_pid; systemd restarted chaibox as pid $new_pid"
 
 echo "== systemctl stop drains and exits cleanly"
-chat >/dev/null || fail "the chat request after the restart failed"
-[ -n "$(runner_units)" ] || fail "no runner unit after the chat"
+# A long streamed chat, in flight when the stop comes. The drain lets it go on for up to 10 s: it either ends
+# at max_tokens, or (on a slow or busy machine) ends with a shutting_down event once the 10 s have passed.
+http POST http://127.0.0.1/v1/chat/completions \
+  '{"model":"tiny","messages":[{"role":"user","content":"Hello"}],"max_tokens":3500,"stream":true}' \
+  >"$layer/stream.txt" 2>&1 &
+stream_pid=$!
+for _ in $(seq 300); do grep -q '^data:' "$layer/stream.txt" && break; sleep 0.1; done
+grep -q '^data:' "$layer/stream.txt" || { cat "$layer/stream.txt"; fail "the streamed chat did not start"; }
+[ -n "$(runner_units)" ] || fail "no runner unit for the streamed chat"
+kill -0 "$stream_pid" 2>/dev/null || fail "the streamed chat ended before the stop: make it longer"
+events_before=$(grep -c '^data:' "$layer/stream.txt")
+stop_started=$(date +%s%N)
 c systemctl stop chaibox.service
+stop_ms=$((($(date +%s%N) - stop_started) / 1000000))
+wait "$stream_pid" || true
+events=$(grep -c '^data:' "$layer/stream.txt")
+[ "$events" -gt "$((events_before + 1))" ] || fail "no tokens after the stop began ($events_before before, $events in all): no drain"
+if grep -q '"finish_reason":"length"' "$layer/stream.txt" && grep -q '\[DONE\]' "$layer/stream.txt"; then
+  pass "a chat in flight at the stop ran to its end during the drain ($events_before events before the stop, $events in all; stop took $stop_ms ms)"
+else
+  # Cut at the deadline: cleanly, with the shutting_down error event, and only after the 10 s drain.
+  grep -q '"code":"shutting_down"' "$layer/stream.txt" || { tail -c 400 "$layer/stream.txt"; fail "the chat in flight ended without finishing or a shutting_down event"; }
+  [ "$stop_ms" -ge 9500 ] || fail "the chat in flight was cut after $stop_ms ms, before the 10 s drain"
+  pass "a chat in flight at the stop ran for the whole 10 s drain, then ended with shutting_down ($events_before events before the stop, $events in all; stop took $stop_ms ms)"
+fi
 [ "$(prop chaibox.service Result)" = success ] || fail "stop result $(prop chaibox.service Result)"
 [ "$(prop chaibox.service ExecMainStatus)" = 0 ] || fail "exit status $(prop chaibox.service ExecMainStatus)"
 c journalctl -u chaibox.service --no-pager | grep -q '"shutting down"' || fail "no 'shutting down' line: SIGTERM was not handled"
