@@ -82,7 +82,8 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ -n "$leader" ] || fail "no container init found"
-c() { nsenter -t "$leader" -a -- "$@"; }
+# A command in the container, with the container's own plain environment rather than this shell's.
+c() { nsenter -t "$leader" -a -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 # HTTP from the container's network namespace, with the host's Node (the root has no HTTP client).
 http() {
   nsenter -t "$leader" -n -- node -e '
@@ -92,6 +93,8 @@ http() {
       .catch((e) => { console.error(e.message); process.exit(2); });' "$@"
 }
 prop() { c systemctl show -P "$2" "$1"; }
+# grep -q would stop reading at the first match, and under pipefail journalctl's SIGPIPE fails the pipeline.
+has() { grep -c -- "$1" >/dev/null; }
 
 # is-system-running cannot connect until the container's manager listens: ask again until it answers.
 state=
@@ -130,7 +133,7 @@ active_us=$(prop chaibox.service ActiveEnterTimestampMonotonic)
 [ "$serving_us" -lt "$active_us" ] || fail "active at $active_us µs, before serving at $serving_us µs"
 http GET http://127.0.0.1/health >/dev/null || fail "/health does not answer once active"
 pass "activating until READY (serving at ${serving_us} µs, active at ${active_us} µs, status '$status')"
-c journalctl -u chaibox.service --no-pager | grep -q "runners start as transient systemd units" \
+c journalctl -u chaibox.service --no-pager | has "runners start as transient systemd units" \
   || { c journalctl -u chaibox.service --no-pager | grep -i runner | tail -5; fail "the launcher choice was not logged as systemd"; }
 pass "the launcher choice is logged once: transient systemd units"
 
@@ -151,11 +154,16 @@ memory_max=$(prop "$unit" MemoryMax)
 [ "$(prop "$unit" ProtectSystem)" = strict ] || fail "$unit is not hardened (ProtectSystem=$(prop "$unit" ProtectSystem))"
 [ "$(prop "$unit" NoNewPrivileges)" = yes ] || fail "$unit lacks NoNewPrivileges"
 runner_pid=$(prop "$unit" MainPID)
-c journalctl --no-pager -o json _PID="$runner_pid" | grep -q '"CHAIBOX_MODEL":"tiny"' \
+c journalctl --no-pager -o json _PID="$runner_pid" | has '"CHAIBOX_MODEL":"tiny"' \
   || fail "the runner's journal lines are not tagged CHAIBOX_MODEL=tiny"
-c journalctl --no-pager -t chaibox-runner-tiny | grep -q "loading model" \
+c journalctl --no-pager -t chaibox-runner-tiny | has "loading model" \
   || fail "no runner log lines under the identifier chaibox-runner-tiny"
 pass "$unit active, MemoryMax=$memory_max, user chaibox, hardened, journal tagged with the model"
+# The polkit rule grants runner units, not others: the chaibox user may not restart a system service.
+if c runuser -u chaibox -- systemctl --no-ask-password restart systemd-logind.service 2>/dev/null; then
+  fail "the chaibox user could restart systemd-logind.service"
+fi
+pass "the chaibox user may not manage other units"
 
 echo "== unloading stops the unit"
 http POST http://127.0.0.1/api/generate '{"model":"tiny","keep_alive":0}' >/dev/null || fail "unload request failed"
@@ -164,6 +172,8 @@ for _ in $(seq 50); do [ -z "$(runner_units)" ] && break; sleep 0.2; done
 pass "the runner unit is gone after unloading"
 
 echo "== the watchdog restarts a service that stops pinging"
+chat >/dev/null || fail "the chat request before the watchdog test failed"
+[ -n "$(runner_units)" ] || fail "no runner unit before the watchdog test"
 old_pid=$(prop chaibox.service MainPID)
 restarts=$(prop chaibox.service NRestarts)
 c systemctl kill --kill-who=main -s SIGUSR2 chaibox.service
@@ -175,8 +185,12 @@ done
 [ "$(prop chaibox.service ActiveState)" = active ] || fail "chaibox.service not active again after the restart"
 new_pid=$(prop chaibox.service MainPID)
 [ "$new_pid" != "$old_pid" ] || fail "same main PID $new_pid after the restart"
-c journalctl -u chaibox.service --no-pager | grep -q "Watchdog timeout" || fail "no watchdog timeout in the journal"
+c journalctl -u chaibox.service --no-pager | has "Watchdog timeout" || fail "no watchdog timeout in the journal"
 pass "watchdog timeout killed pid $old_pid; systemd restarted chaibox as pid $new_pid"
+# The killed process's runner exits once its socket closes: its unit goes away instead of leaking.
+for _ in $(seq 50); do [ -z "$(runner_units)" ] && break; sleep 0.2; done
+[ -z "$(runner_units)" ] || fail "the killed chaibox left its runner unit behind: $(runner_units)"
+pass "the runner of the killed chaibox ended with it"
 
 echo "== systemctl stop drains and exits cleanly"
 # A long streamed chat, in flight when the stop comes. The drain lets it go on for up to 10 s: it either ends
@@ -206,7 +220,7 @@ else
 fi
 [ "$(prop chaibox.service Result)" = success ] || fail "stop result $(prop chaibox.service Result)"
 [ "$(prop chaibox.service ExecMainStatus)" = 0 ] || fail "exit status $(prop chaibox.service ExecMainStatus)"
-c journalctl -u chaibox.service --no-pager | grep -q '"shutting down"' || fail "no 'shutting down' line: SIGTERM was not handled"
+c journalctl -u chaibox.service --no-pager | has '"shutting down"' || fail "no 'shutting down' line: SIGTERM was not handled"
 [ -z "$(runner_units)" ] || fail "runner unit left after stop: $(runner_units)"
 pass "stopped with status 0, result success, no runner unit left"
 
