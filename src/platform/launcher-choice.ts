@@ -18,9 +18,19 @@ export interface LauncherChoice {
   close(): void;
 }
 
-/** Why the environment is not a systemd service (`$INVOCATION_ID` is set for every unit systemd runs), or undefined. */
-export function notUnderSystemd(env: NodeJS.ProcessEnv): string | undefined {
-  return env.INVOCATION_ID === undefined || env.INVOCATION_ID === "" ? "chaibox is not running as a systemd service" : undefined;
+/**
+ * Why this process is not a systemd service's own process, or undefined when it is: `$INVOCATION_ID` is set
+ * for every unit systemd runs, and `$SYSTEMD_EXEC_PID` (systemd 248 and later) names the process systemd
+ * started. Both are inherited, so a chaibox started inside some other service (a CI job under a runner
+ * service, a shell in a container's unit) sees them too; the PID tells it apart.
+ */
+export function notUnderSystemd(env: NodeJS.ProcessEnv, pid: number = process.pid): string | undefined {
+  if (env.INVOCATION_ID === undefined || env.INVOCATION_ID === "") return "chaibox is not running as a systemd service";
+  const execPid = env.SYSTEMD_EXEC_PID;
+  if (execPid !== undefined && execPid !== "" && Number(execPid) !== pid) {
+    return `chaibox runs inside a systemd service it is not the process of (SYSTEMD_EXEC_PID=${execPid})`;
+  }
+  return undefined;
 }
 
 export interface ChooseLauncherOptions {

@@ -125,9 +125,14 @@ describe("runner units as processes", () => {
 });
 
 describe("launcher choice", () => {
-  it("knows a systemd service by $INVOCATION_ID", () => {
-    expect(notUnderSystemd({ INVOCATION_ID: "0f1e" })).toBeUndefined();
-    expect(notUnderSystemd({})).toMatch(/not running as a systemd service/);
+  it("knows a systemd service's own process by $INVOCATION_ID and $SYSTEMD_EXEC_PID", () => {
+    expect(notUnderSystemd({ INVOCATION_ID: "0f1e" }, 10)).toBeUndefined();
+    expect(notUnderSystemd({ INVOCATION_ID: "0f1e", SYSTEMD_EXEC_PID: "10" }, 10)).toBeUndefined();
+    expect(notUnderSystemd({}, 10)).toMatch(/not running as a systemd service/);
+  });
+
+  it("is not fooled by variables inherited from another service (a CI job under its runner's unit)", () => {
+    expect(notUnderSystemd({ INVOCATION_ID: "0f1e", SYSTEMD_EXEC_PID: "7" }, 10)).toMatch(/SYSTEMD_EXEC_PID=7/);
   });
 
   it("uses child processes outside systemd, saying why in one line", async () => {
