@@ -63,6 +63,7 @@ export function unitExit(execMainCode: number, execMainStatus: number): UnitExit
 
 /** One unit as followed over the bus: its main PID and the moment it stops being active. */
 export interface UnitWatch {
+  /** The main process; undefined until systemd has started it (kept current from `PropertiesChanged`). */
   readonly mainPid: number | undefined;
   /** Resolves once the unit is inactive, failed or gone. */
   readonly ended: Promise<UnitExit>;
@@ -125,12 +126,14 @@ export class SystemdManager {
       }
     };
     let exitSeen: UnitExit | undefined;
+    let mainPid: number | undefined;
     const ended = new Promise<UnitExit>((resolve) => {
       const finish = (exit: UnitExit): void => {
         properties.removeListener("PropertiesChanged", onChange);
         resolve(exit);
       };
       const onChange = (iface: string, changed: Record<string, { value: unknown }>): void => {
+        if (iface === SERVICE_IFACE && changed.MainPID !== undefined) mainPid = Number(changed.MainPID.value) || mainPid;
         if (iface === SERVICE_IFACE && changed.ExecMainCode !== undefined && changed.ExecMainStatus !== undefined) {
           exitSeen = unitExit(Number(changed.ExecMainCode.value), Number(changed.ExecMainStatus.value));
         }
@@ -148,13 +151,17 @@ export class SystemdManager {
         () => finish({ code: null, signal: null }),
       );
     });
-    let mainPid: number | undefined;
     try {
-      mainPid = Number(await read(SERVICE_IFACE, "MainPID")) || undefined;
+      mainPid ??= Number(await read(SERVICE_IFACE, "MainPID")) || undefined;
     } catch {
-      mainPid = undefined;
+      // Gone already: `ended` says so.
     }
-    return { mainPid, ended };
+    return {
+      get mainPid() {
+        return mainPid;
+      },
+      ended,
+    };
   }
 
   /** Sends a signal to every process of the unit (`KillUnit`, who = all). */

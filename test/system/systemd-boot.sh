@@ -158,6 +158,8 @@ c journalctl --no-pager -o json _PID="$runner_pid" | has '"CHAIBOX_MODEL":"tiny"
   || fail "the runner's journal lines are not tagged CHAIBOX_MODEL=tiny"
 c journalctl --no-pager -t chaibox-runner-tiny | has "loading model" \
   || fail "no runner log lines under the identifier chaibox-runner-tiny"
+c journalctl -u chaibox.service --no-pager | grep '"runner ready"' | has "\"runnerPid\":$runner_pid,\"unit\":\"$unit\"" \
+  || fail "chaibox did not log the unit's main PID $runner_pid for its runner"
 pass "$unit active, MemoryMax=$memory_max, user chaibox, hardened, journal tagged with the model"
 # The polkit rule grants runner units, not others: the chaibox user may not restart a system service.
 if c runuser -u chaibox -- systemctl --no-ask-password restart systemd-logind.service 2>/dev/null; then
