@@ -226,4 +226,17 @@ c journalctl -u chaibox.service --no-pager | has '"shutting down"' || fail "no '
 [ -z "$(runner_units)" ] || fail "runner unit left after stop: $(runner_units)"
 pass "stopped with status 0, result success, no runner unit left"
 
+echo "== without the polkit rule, runners fall back to child processes"
+c mount --bind /dev/null /usr/share/polkit-1/rules.d/50-chaibox.rules
+c systemctl restart polkit.service
+c systemctl start chaibox.service
+chat >/dev/null || fail "the chat request without the polkit rule failed"
+[ -z "$(runner_units)" ] || fail "a runner unit started without the polkit rule: $(runner_units)"
+c journalctl -u chaibox.service --no-pager | has "systemd refused to start a runner unit: runners start as child processes" \
+  || fail "the fallback to child processes was not logged"
+[ "$(c systemd-cgls --no-pager -u chaibox.service | grep -c 'runner/main.js')" = 1 ] \
+  || fail "the runner is not a child process in chaibox.service"
+c systemctl stop chaibox.service
+pass "systemd refused the unit; the runner ran as a child process of chaibox, with one warning"
+
 echo "== systemd boot test passed"
