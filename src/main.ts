@@ -10,7 +10,6 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import { resolvePaths, type Paths } from "./config/paths.js";
 import { durationMs, type Config, type InferenceConfig } from "./config/schema.js";
-import { ChildProcessLauncher } from "./engine/runner-handle.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { makeTestModel } from "./gguf/presets.js";
 import { describeHardware } from "./hardware/describe.js";
@@ -33,6 +32,7 @@ import { PullManager } from "./models/pull/pull-manager.js";
 import { loopbackUrl, removeServerFile, writeServerFile } from "./config/server-file.js";
 import { openStateDatabase, stateDatabasePath, type StateDatabase } from "./state/db.js";
 import { ResponsesStore } from "./state/responses-store.js";
+import { chooseLauncher } from "./platform/launcher-choice.js";
 import { version } from "./version.js";
 import { recommendModels } from "./models/recommend.js";
 import { ServingSettings } from "./state/serving-settings.js";
@@ -204,9 +204,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
   const resolveModel = loadPlanner(planDeps);
 
-  const launcher = new ChildProcessLauncher({ runtimeDir: paths.runtimeDir, logger: logger.child({ module: "runner" }) });
+  const runners = await chooseLauncher({
+    setting: config.inference.launcher,
+    runtimeDir: paths.runtimeDir,
+    logger: logger.child({ module: "runner" }),
+  });
   const scheduler = new Scheduler({
-    launcher,
+    launcher: runners.launcher,
     resolveModel,
     queueSize: config.inference.queueSize,
     keepAliveMs: durationMs(servingConfig.keepAlive),
@@ -302,6 +306,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await removeServerFile(paths.dataDir);
       await chai.benchmarks.stop();
       await scheduler.stop(deadlineMs);
+      runners.close();
       await app.close();
       responses.stop();
       auth.tokens.flush();

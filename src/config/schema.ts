@@ -68,6 +68,12 @@ export const InferenceSchema = Type.Object(
       description: "requests that may wait for a busy model; more are answered 503 with Retry-After",
     }),
     keepAlive: { ...Duration, default: "5m", description: "idle time before a model is unloaded (" + Duration.description + ")" },
+    launcher: Type.Union([Type.Literal("auto"), Type.Literal("systemd"), Type.Literal("process")], {
+      default: "auto",
+      description:
+        "how runners start: systemd = transient units chaibox-runner-<model>.service (memory-limited, in the journal), " +
+        "process = child processes, auto = systemd when chaibox runs under systemd and reaches it over D-Bus",
+    }),
     maxLoadedModels: Type.Integer({
       minimum: 1,
       maximum: 64,

@@ -184,6 +184,8 @@ export interface LoadOptions {
   gpuLayers: number | "auto";
   /** Why these settings, in a line for the log (fit's reason). */
   summary?: string;
+  /** Fit's estimate of the runner's RAM (model, context, runner overhead); a systemd runner's MemoryMax comes from it. */
+  estimatedRamBytes?: number;
 }
 
 /** How a request is admitted, beyond the model and the request itself. */

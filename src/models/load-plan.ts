@@ -78,6 +78,7 @@ export function modelPlanner(deps: LoadPlanDeps): (modelId: string) => Promise<M
       threads: deps.inference.threads,
       gpuLayers: choice.gpuLayers,
       summary: choice.reason,
+      estimatedRamBytes: choice.estimate.ramBytes,
     };
     return { options, choice };
   };

@@ -24,11 +24,20 @@ export function selfCheck(server: Pick<RunningServer, "db">): boolean {
   return server.db.prepare("SELECT 1 AS ok").get() !== undefined;
 }
 
+/**
+ * TEST ONLY: with this variable set to 1, SIGUSR2 stops the watchdog pings for good, so a system test can
+ * check that systemd kills and restarts a service that stopped pinging. Both are needed: the variable alone
+ * changes nothing, and without it SIGUSR2 is not handled by chaibox at all. Never set it on a box.
+ */
+export const WATCHDOG_TEST_HOOK_ENV = "CHAIBOX_TEST_WATCHDOG_HOOK";
+
 /** systemd's view of one running service; every method is silent without `$NOTIFY_SOCKET`. */
 export class ServiceState {
   private readonly notifier: Notifier;
   private stopWatchdog: (() => void) | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
+  /** Set by the test-only hook ({@link WATCHDOG_TEST_HOOK_ENV}). */
+  private pingsWithheld = false;
 
   constructor(
     private readonly log: NotifyLogger,
@@ -49,11 +58,12 @@ export class ServiceState {
     if (intervalMs !== undefined && this.notifier.enabled) {
       this.stopWatchdog = startWatchdog({
         intervalMs,
-        check: () => selfCheck(server),
+        check: () => !this.pingsWithheld && selfCheck(server),
         ping: () => this.notifier.notify({ WATCHDOG: 1 }),
         onFailure: (reason) => this.log.warn({ reason }, "watchdog ping withheld"),
       });
       this.log.info({ intervalMs }, "systemd watchdog enabled");
+      if (this.env[WATCHDOG_TEST_HOOK_ENV] === "1") this.installTestHook();
     }
     if (this.notifier.enabled) {
       this.statusTimer = setInterval(() => {
@@ -64,6 +74,14 @@ export class ServiceState {
       }, STATUS_INTERVAL_MS);
       this.statusTimer.unref();
     }
+  }
+
+  private installTestHook(): void {
+    this.log.warn({ env: WATCHDOG_TEST_HOOK_ENV }, "test hook enabled: SIGUSR2 stops the watchdog pings (never set this on a box)");
+    process.once("SIGUSR2", () => {
+      this.pingsWithheld = true;
+      this.log.warn({}, "test hook: SIGUSR2 received, watchdog pings stopped");
+    });
   }
 
   /** STOPPING=1: the drain begins. The watchdog keeps pinging while requests finish. */

@@ -34,5 +34,6 @@ out=$(systemd-sysusers --dry-run --root="$root" 2>&1)
 echo "$out" | grep -q "Creating user 'chaibox'" || { echo "$out"; exit 1; }
 
 bash test/system/web/run.sh
+bash test/system/systemd-boot.sh
 
 echo "== system tests passed"
