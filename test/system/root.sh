@@ -4,7 +4,7 @@
 # what goes into it; prints the root's path. Usage: root.sh
 set -euo pipefail
 
-SUITE=bookworm
+SUITE=${CHAIBOX_TEST_SUITE:-trixie}
 # systemd-sysv gives /sbin/init; polkitd (which needs logind: libpam-systemd) answers systemd's manage-units checks
 # with chaibox's rule.
 PACKAGES=systemd,systemd-sysv,libpam-systemd,dbus,polkitd,libstdc++6

@@ -86,9 +86,9 @@ done
 c() { nsenter -t "$leader" -a -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 # HTTP from the container's network namespace, with the host's Node (the root has no HTTP client).
 http() {
-  nsenter -t "$leader" -n -- node -e '
+  TOKEN=$token nsenter -t "$leader" -n -- node -e '
     const [method, url, body] = process.argv.slice(1);
-    fetch(url, { method, headers: { "content-type": "application/json" }, ...(body && { body }) })
+    fetch(url, { method, headers: { "content-type": "application/json", authorization: `Bearer ${process.env.TOKEN}` }, ...(body && { body }) })
       .then(async (r) => { for await (const chunk of r.body) process.stdout.write(chunk); process.exit(r.ok ? 0 : 1); })
       .catch((e) => { console.error(e.message); process.exit(2); });' "$@"
 }
@@ -108,8 +108,11 @@ c id chaibox >/dev/null || fail "systemd-sysusers did not create the chaibox use
 # A model with the installed CLI: the tiny test model, whose replies never end before max_tokens.
 c chaibox make-test-model --preset tiny --out /var/lib/chaibox/tiny.gguf >/dev/null
 c env CHAIBOX_DATA_DIR=/var/lib/chaibox chaibox models add /var/lib/chaibox/tiny.gguf --id tiny >/dev/null
+# The API needs a token: one made with the installed CLI, as an owner would for a script.
+token=$(c env CHAIBOX_DATA_DIR=/var/lib/chaibox chaibox token create --name boot-test | head -1)
+case "$token" in chai_*) ;; *) fail "chaibox token create printed no token: $token" ;; esac
 c chown -R chaibox:chaibox /var/lib/chaibox
-pass "the tiny model installed with the chaibox CLI"
+pass "the tiny model installed and a token made with the chaibox CLI"
 
 echo "== start: active only after READY"
 c systemctl start --no-block chaibox.service
