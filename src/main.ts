@@ -25,6 +25,8 @@ import { defaultCatalogPath, loadCatalog } from "./models/catalog.js";
 import { withLiveSpeed, modelIsReady } from "./models/live-speed.js";
 import { ModelInfoDirectory } from "./models/model-info.js";
 import { boxId } from "./state/box-identity.js";
+import { CHAI_SPEC_VERSION } from "./api/chai/well-known.js";
+import { startAdvertising, type Advertiser } from "./platform/mdns.js";
 import { PerformanceStore } from "./state/performance-store.js";
 import { ModelStore } from "./models/store.js";
 import { pullOptionsFromConfig } from "./models/pull/from-config.js";
@@ -49,6 +51,8 @@ export interface RunningServer {
   /** The SQLite state (`<dataDir>/state.db`); closed by `close()`. */
   db: StateDatabase;
   paths: Paths;
+  /** The mDNS advertisement (`update(name)` when the box is renamed). */
+  advertiser: Advertiser;
   /** Drains in-flight requests (up to the deadline), stops every runner, closes the server. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -184,6 +188,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const responses = new ResponsesStore(db, { retentionMs: durationMs(config.responses.retention) });
   const responsesLogger = logger.child({ module: "responses" });
   responses.start(undefined, (error) => responsesLogger.warn({ err: error }, "purging expired responses failed; retrying later"));
+  const box = { id: boxId(db), name: config.box.name || hostname() || "chaibox" };
   const app = await buildApp({
     admin: {
       pulls,
@@ -207,7 +212,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     inference: chai.inference,
     responses,
     models: chai.directory,
-    discovery: { box: { id: boxId(db), name: config.box.name || hostname() || "chaibox" } },
+    discovery: { box },
     loadedModels: () => scheduler.loaded().map((m) => m.modelId),
     version,
     bodyLimit: config.bodyLimit,
@@ -217,6 +222,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   logger.info({ url, dataDir: paths.dataDir, models: (await store.list()).map((m) => m.id) }, "chaibox is serving");
   await writeServerFile(paths.dataDir, { pid: process.pid, url: loopbackUrl(url), dataDir: paths.dataDir, startedAt: new Date().toISOString() });
   chai.benchmarks.start();
+  // After listen: the advertisement carries the real port (port 0 picks one).
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : config.port;
+  const advertiser = await startAdvertising(config.mdns, { boxId: box.id, name: box.name, port, specVersion: CHAI_SPEC_VERSION }, logger.child({ module: "mdns" }));
 
   return {
     app,
@@ -227,7 +236,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     pulls,
     db,
     paths,
+    advertiser,
     async close(deadlineMs = 10_000) {
+      // First: apps stop finding a box that is going away.
+      await advertiser.close();
       // Partials stay on disk: the next pull of the same file resumes them.
       await pulls.stop();
       await removeServerFile(paths.dataDir);

@@ -5,6 +5,7 @@ import { ChaiboxError } from "../errors.js";
 import { version } from "../version.js";
 import { UsageError } from "./args.js";
 import { benchCommand } from "./bench.js";
+import { discoverCommand } from "./discover.js";
 import { hwCommand } from "./hw.js";
 import { makeTestModelCommand } from "./make-test-model.js";
 import { modelsCommand } from "./models.js";
@@ -14,6 +15,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   serve: { run: serveCommand, summary: "serve the API and the installed models" },
   models: { run: modelsCommand, summary: "list, pull, add and remove installed models" },
   hw: { run: hwCommand, summary: "show the hardware: CPU, RAM, GPUs, disk and GPU backends" },
+  discover: { run: discoverCommand, summary: "list the Chai servers on the local network (mDNS)" },
   bench: { run: benchCommand, summary: "measure a model's speed on this box (shown in /v1/models)" },
   "make-test-model": { run: makeTestModelCommand, summary: "write a small GGUF model with random weights (tests, benchmarks)" },
 };

@@ -33,4 +33,6 @@ echo "== systemd-sysusers (dry run)"
 out=$(systemd-sysusers --dry-run --root="$root" 2>&1)
 echo "$out" | grep -q "Creating user 'chaibox'" || { echo "$out"; exit 1; }
 
+bash test/system/mdns/run.sh
+
 echo "== system tests passed"
