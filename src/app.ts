@@ -127,7 +127,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.admin) await app.register(adminRoutes, deps.admin);
   if (deps.auth) {
     const { service, required, boxName, onBoxNameChange, serving } = deps.auth;
-    await app.register(accountRoutes, { auth: service, required, ...(deps.auth.attemptsPerMinute !== undefined && { attemptsPerMinute: deps.auth.attemptsPerMinute }) });
+    await app.register(accountRoutes, {
+      auth: service,
+      required,
+      onBoxNameChange,
+      ...(deps.auth.attemptsPerMinute !== undefined && { attemptsPerMinute: deps.auth.attemptsPerMinute }),
+    });
     await app.register(appsRoutes, { auth: service });
     await app.register(settingsRoutes, { auth: service, required, boxName, ...(onBoxNameChange && { onBoxNameChange }), ...(serving && { serving }) });
     await app.register(pairingRoutes, { pairings: service.pairings, ...(deps.auth.pairingsPerMinute !== undefined && { requestsPerMinute: deps.auth.pairingsPerMinute }) });

@@ -24,6 +24,8 @@ import { defaultCatalogPath, loadCatalog } from "./models/catalog.js";
 import { withLiveSpeed, modelIsReady } from "./models/live-speed.js";
 import { ModelInfoDirectory } from "./models/model-info.js";
 import { boxId } from "./state/box-identity.js";
+import { CHAI_SPEC_VERSION } from "./api/chai/well-known.js";
+import { startAdvertising, type Advertiser } from "./platform/mdns.js";
 import { PerformanceStore } from "./state/performance-store.js";
 import { ModelStore } from "./models/store.js";
 import { pullOptionsFromConfig } from "./models/pull/from-config.js";
@@ -60,6 +62,8 @@ export interface RunningServer {
   /** The admin key of this run that the local CLI reads from `server.json`. */
   localKey: string;
   paths: Paths;
+  /** The mDNS advertisement (`update(name)` when the box is renamed). */
+  advertiser: Advertiser;
   /** Drains in-flight requests (up to the deadline), stops every runner, closes the server. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -229,12 +233,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // The name the owner chose on the setup page wins over the configured one, which wins over the host name.
   const boxName = () => auth.account.boxName() ?? (config.box.name || hostname() || "chaibox");
   const inference = withTokenUsage(chai.inference, (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
+  // Set once listening: the first publication already carries the name of that moment.
+  let advertiser: Advertiser | undefined;
+  const announceName = (name: string): void => {
+    advertiser?.update(name).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "announcing the new box name over mDNS failed"));
+  };
   const app = await buildApp({
     auth: {
       service: auth,
       required: config.auth.required,
       localKey,
       boxName,
+      onBoxNameChange: announceName,
       serving: {
         values: () => ({ keepAlive: servingConfig.keepAlive, parallel: servingConfig.parallel }),
         update: (patch) => {
@@ -288,6 +298,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   logger.info({ url, dataDir: paths.dataDir, models: (await store.list()).map((m) => m.id) }, "chaibox is serving");
   await writeServerFile(paths.dataDir, { pid: process.pid, url: loopbackUrl(url), dataDir: paths.dataDir, startedAt: new Date().toISOString(), adminKey: localKey });
   chai.benchmarks.start();
+  // After listen: the advertisement carries the real port (port 0 picks one).
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : config.port;
+  const advertising = await startAdvertising(config.mdns, { boxId: id, name: boxName(), port, specVersion: CHAI_SPEC_VERSION }, logger.child({ module: "mdns" }));
+  advertiser = advertising;
 
   return {
     app,
@@ -300,7 +315,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     auth,
     localKey,
     paths,
+    advertiser: advertising,
     async close(deadlineMs = 10_000) {
+      // First: apps stop finding a box that is going away.
+      await advertising.close();
       // Partials stay on disk: the next pull of the same file resumes them.
       await pulls.stop();
       await removeServerFile(paths.dataDir);

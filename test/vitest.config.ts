@@ -10,7 +10,8 @@ export default defineConfig({
     fileParallelism: false,
     // One cache for every server the tests start: GgufInsights measures each model file once per run (a child
     // process, seconds), not once per test data dir.
-    env: { CACHE_DIRECTORY: new URL("../.cache/test-cache", import.meta.url).pathname },
+    // mdns off: a test server must not multicast on this machine's network (the mDNS system tests use namespaces).
+    env: { CACHE_DIRECTORY: new URL("../.cache/test-cache", import.meta.url).pathname, CHAIBOX_MDNS: "off" },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -28,6 +28,7 @@ Options:
   --host H          address to listen on
   --port P          HTTP port
   --log-level L     fatal, error, warn, info, debug or trace
+  --no-mdns         do not advertise this box over mDNS (same as mdns: off)
   --hardware FILE   act as if on the hardware a saved snapshot describes ('chaibox hw --json' writes one):
                     models are sized for it (simulations, tests)
   --no-auth         development only: the API answers without a token (a warning at every start);
@@ -41,7 +42,7 @@ ${configHelp()}`;
 }
 
 export async function serveCommand(args: string[]): Promise<void> {
-  const { values } = parse(args, { host: { type: "string" }, port: { type: "string" }, "log-level": { type: "string" }, dev: { type: "boolean" }, "no-auth": { type: "boolean" }, hardware: { type: "string" } }, false);
+  const { values } = parse(args, { host: { type: "string" }, port: { type: "string" }, "log-level": { type: "string" }, dev: { type: "boolean" }, "no-auth": { type: "boolean" }, hardware: { type: "string" }, "no-mdns": { type: "boolean" } }, false);
   if (values.help) {
     console.log(serveHelp());
     return;
@@ -55,6 +56,7 @@ export async function serveCommand(args: string[]): Promise<void> {
     host: values.host,
     port: parseInteger("port", values.port),
     logLevel: values["log-level"],
+    ...(values["no-mdns"] === true && { mdns: "off" }),
   });
   const logger = pino({ level: config.logLevel, base: { service: "chaibox" } });
   const service = new ServiceState(logger.child({ module: "systemd" }));

@@ -186,6 +186,11 @@ export const ConfigSchema = Type.Object(
       description: "generate and install the demo model (random weights) when no model is installed",
     }),
     bodyLimit: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024, description: "largest request body in bytes" }),
+    mdns: Type.Union([Type.Literal("auto"), Type.Literal("avahi"), Type.Literal("embedded"), Type.Literal("off")], {
+      default: "auto",
+      description:
+        "advertise _chai._tcp and _http._tcp on the network: auto (avahi-daemon when it is on the system D-Bus, else the embedded responder), avahi, embedded or off",
+    }),
     inference: InferenceSchema,
     models: ModelsSchema,
     box: BoxSchema,

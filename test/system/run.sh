@@ -35,5 +35,6 @@ echo "$out" | grep -q "Creating user 'chaibox'" || { echo "$out"; exit 1; }
 
 bash test/system/web/run.sh
 bash test/system/systemd-boot.sh
+bash test/system/mdns/run.sh
 
 echo "== system tests passed"

@@ -17,6 +17,8 @@ export interface AccountRoutesOptions {
   auth: AuthService;
   /** Whether the API needs tokens (false under `serve --no-auth`). */
   required: boolean;
+  /** Called after setup named the box (the mDNS announcement follows it). Default: nothing. */
+  onBoxNameChange?: ((name: string) => void) | undefined;
   /** Attempts per client address per minute on sign-in and setup-code routes. Default 5. */
   attemptsPerMinute?: number;
 }
@@ -38,7 +40,7 @@ function signIn(auth: AuthService, request: FastifyRequest, reply: FastifyReply)
   return { signed_in: true as const, csrf_token: session.csrfToken, expires_at: new Date(session.expiresAt).toISOString() };
 }
 
-export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = async (app, { auth, required, attemptsPerMinute = 5 }) => {
+export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = async (app, { auth, required, onBoxNameChange, attemptsPerMinute = 5 }) => {
   const limited = { rateLimit: { max: attemptsPerMinute, timeWindow: 60_000 } };
 
   app.get("/admin/session", async (request) => {
@@ -60,6 +62,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
   app.post("/admin/setup", { config: limited, schema: { body: SetupBody } }, async (request, reply) => {
     const { setup_code, password, box_name } = request.body;
     await auth.account.completeSetup(setup_code, password, box_name);
+    if (box_name !== undefined) onBoxNameChange?.(box_name);
     request.log.info("first-run setup done: the admin password is set and the setup code is gone");
     return signIn(auth, request, reply);
   });
