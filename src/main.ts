@@ -234,9 +234,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const boxName = () => auth.account.boxName() ?? (config.box.name || hostname() || "chaibox");
   const inference = withTokenUsage(chai.inference, (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
   // Set once listening: the first publication already carries the name of that moment.
-  let advertiser: Advertiser | undefined;
+  const mdns: { advertiser?: Advertiser } = {};
   const announceName = (name: string): void => {
-    advertiser?.update(name).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "announcing the new box name over mDNS failed"));
+    mdns.advertiser?.update(name).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "announcing the new box name over mDNS failed"));
   };
   const app = await buildApp({
     auth: {
@@ -302,7 +302,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   const advertising = await startAdvertising(config.mdns, { boxId: id, name: boxName(), port, specVersion: CHAI_SPEC_VERSION }, logger.child({ module: "mdns" }));
-  advertiser = advertising;
+  mdns.advertiser = advertising;
 
   return {
     app,
