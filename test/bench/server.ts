@@ -108,7 +108,7 @@ export class ChaiboxServer {
       CHAIBOX_LOG_LEVEL: process.env.CHAIBOX_BENCH_LOG_LEVEL ?? "warn",
     };
     const port = await freePort();
-    const args = ["serve", "--data-dir", options.dataDir, "--port", String(port), "--host", "127.0.0.1", "--no-auth"];
+    const args = ["serve", "--data-dir", options.dataDir, "--port", String(port), "--host", "127.0.0.1", "--no-auth", "--no-mdns"];
     const child = spawn(process.execPath, [...options.entry.args, ...args], { cwd: options.repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
     const output: string[] = [];
     tail(child, output);

@@ -58,6 +58,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     inference: { threads: 1, parallel: 2, contextSize: 2048, ...options.inference },
     models: { benchmarkWhenIdle: options.benchmarkWhenIdle ?? "forever", ...options.modelsConfig },
     auth: { required: options.auth ?? false },
+    // Dozens of test servers must not multicast on the host's network; the mDNS system tests advertise.
+    mdns: "off",
   });
   const logs = options.logs;
   const logger = logs

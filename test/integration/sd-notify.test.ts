@@ -64,7 +64,7 @@ afterAll(async () => {
 describe("sd_notify", () => {
   it("notifies READY after listening, pings the watchdog, and drains on SIGTERM", async () => {
     const port = await freePort();
-    const server: ChildProcess = spawn(process.execPath, [...cliArgs, "serve", "--data-dir", join(dir, "data"), "--port", String(port), "--host", "127.0.0.1", "--no-auth"], {
+    const server: ChildProcess = spawn(process.execPath, [...cliArgs, "serve", "--data-dir", join(dir, "data"), "--port", String(port), "--host", "127.0.0.1", "--no-auth", "--no-mdns"], {
       cwd: repoRoot,
       env: { ...process.env, NOTIFY_SOCKET: join(dir, "notify.sock"), WATCHDOG_USEC: "600000", CHAIBOX_INFERENCE_THREADS: "1", CHAIBOX_LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "pipe"],
