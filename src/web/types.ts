@@ -74,6 +74,8 @@ export interface AppToken {
   last_used_at: string | null;
   revoked_at: string | null;
   requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
 }
 
 export interface Pairing {

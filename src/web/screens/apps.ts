@@ -45,7 +45,7 @@ export async function appsScreen(root: HTMLElement): Promise<void> {
     return h(
       "li",
       { class: "row spread", "data-app": app.name },
-      h("span", {}, h("strong", {}, app.name), h("span", { class: "hint" }, ` ${app.scope} · ${app.requests} request(s) · last used ${ago(app.last_used_at)}`)),
+      h("span", {}, h("strong", {}, app.name), h("span", { class: "hint" }, ` ${app.scope} · ${app.requests} request(s) · ${(app.prompt_tokens + app.completion_tokens).toLocaleString()} tokens · last used ${ago(app.last_used_at)}`)),
       revoke,
     );
   });

@@ -123,7 +123,7 @@ describe("the web UI on a phone", () => {
     const reply = await client.chat.completions.create({ model: "tiny-chat", messages: [{ role: "user", content: "Hello" }], max_tokens: 4 });
     expect(reply.choices[0]?.message.role).toBe("assistant");
     await page.reload();
-    await expect.poll(() => page.locator('li[data-app="Garden app"]').textContent()).toMatch(/1 request/);
+    await expect.poll(() => page.locator('li[data-app="Garden app"]').textContent()).toMatch(/1 request\(s\) · [1-9][\d,]* tokens/);
     expect(await phone.check("09-apps-paired")).toEqual([]);
   });
 
