@@ -89,7 +89,10 @@ export class AvahiAdvertiser {
     if (session) {
       session.server.removeAllListeners();
       session.group?.removeAllListeners();
-      await session.group?.Free().catch((error: unknown) => this.log.warn({ err: busErrorText(error) }, "freeing the Avahi entry group failed"));
+      await session.group?.Free().then(
+        () => this.log.info({ name: this.name }, "the Avahi entries are freed"),
+        (error: unknown) => this.log.warn({ err: busErrorText(error) }, "freeing the Avahi entry group failed"),
+      );
     }
     this.bus.disconnect();
   }

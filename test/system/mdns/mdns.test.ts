@@ -135,6 +135,7 @@ describe("chaibox advertised through avahi-daemon", () => {
   it("frees its entries on SIGTERM and exits 0", async () => {
     expect(await stop(second)).toBe(0);
     expect(second.output()).toContain("shutting down");
+    expect(second.output()).toContain("the Avahi entries are freed");
     // Gone within seconds: withdrawn with goodbye packets, not left to expire (Avahi's TTL is 75 minutes).
     await browseUntil("port 8081 to leave B", "_chai._tcp", (s) => !s.some((e) => e.port === 8081), 10_000);
   });
