@@ -5,8 +5,7 @@
  */
 import type { AdmissionOptions, ChatEvent, ChatRequest, EmbedRequest, EmbedResult, InferenceService, LoadOptions, ModelKind } from "./contract.js";
 import type { RunnerLauncher } from "./runner-handle.js";
-import type { LoadedModelStatus, ModelStats, SchedulerClock, SchedulerLogger, SchedulerOptions } from "./scheduler-types.js";
-import { realClock, silentLogger } from "./scheduler-types.js";
+import { realClock, silentLogger, type LoadedModelStatus, type ModelStats, type SchedulerClock, type SchedulerLogger, type SchedulerOptions } from "./scheduler-types.js";
 import type { Lease, ModelEntry, Runner } from "./model-entry.js";
 import { applyAdmission, armKeepAlive, capacityOf, checkAdmission, clearKeepAlive, deferred, enqueue, isIdle, isUnused, keepsForever } from "./model-entry.js";
 import { leastRecentlyUsedIdle, loadedStatusOf, newEntry, nextAverageMs, queueFullError, settleUnload, shuttingDownError, statsOf } from "./model-entry.js";
@@ -87,12 +86,12 @@ export class Scheduler implements InferenceService {
     this.release(lease, false);
   }
 
-  /** The models with a running runner, oldest load first. */
   /** Changes the default keep-alive (Settings); it applies from each model's next idle period. */
   setKeepAlive(ms: number): void {
     this.keepAliveMs = ms;
   }
 
+  /** The models with a running runner, oldest load first. */
   loaded(): LoadedModelStatus[] {
     const statuses = [...this.models.values()].flatMap((entry) => loadedStatusOf(entry) ?? []);
     return statuses.sort((a, b) => a.loadedAt - b.loadedAt);
