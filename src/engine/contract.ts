@@ -95,6 +95,16 @@ export interface ChatRequest {
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
+  /**
+   * Prompt tokens the prompt cache already held, so they were not evaluated again (part of promptTokens).
+   * Absent when the runner did not say (0 is a miss).
+   */
+  cachedPromptTokens?: number;
+  /**
+   * Prompt tokens the runner evaluated, over all attempts, as counted by node-llama-cpp's token meter (the
+   * runner's counter). Absent when the runner did not say.
+   */
+  evaluatedPromptTokens?: number;
 }
 
 export type FinishReason = "stop" | "length" | "tool_calls";
@@ -186,6 +196,11 @@ export interface LoadOptions {
   summary?: string;
   /** Fit's estimate of the runner's RAM (model, context, runner overhead); a systemd runner's MemoryMax comes from it. */
   estimatedRamBytes?: number;
+  /**
+   * Keep each sequence's evaluated tokens between requests and reuse the longest common prefix (the prompt
+   * cache). Default true; false evaluates every prompt from scratch.
+   */
+  promptCache?: boolean;
 }
 
 /** How a request is admitted, beyond the model and the request itself. */

@@ -103,7 +103,9 @@ export function withLiveSpeed<T extends InferenceService>(service: T, options: L
           firstTextMs ??= lastTextMs;
         } else if (event.type === "tool_calls") toolCalls = true;
         else if (event.type === "done") {
-          const { promptTokens, completionTokens } = event.usage;
+          const { completionTokens } = event.usage;
+          // Only what the runner evaluated took time: prompt tokens the prompt cache held cost nothing.
+          const promptTokens = event.usage.promptTokens - (event.usage.cachedPromptTokens ?? 0);
           const sample = sampleOf({ startMs, firstTextMs, lastTextMs, ready, promptTokens, completionTokens, toolCalls });
           try {
             options.record(modelId, sample);

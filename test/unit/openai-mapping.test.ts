@@ -130,7 +130,9 @@ describe("OpenAI chat mapping", () => {
       refusal: null,
       tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }],
     });
-    expect(done.usage).toEqual({ prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 });
+    expect(done.usage).toEqual({ prompt_tokens: 5, completion_tokens: 3, total_tokens: 8, prompt_tokens_details: { cached_tokens: 0 } });
+    const cached = completionObject(meta, { text: "", toolCalls: [], finishReason: "stop", usage: { ...usage, cachedPromptTokens: 4 } });
+    expect(cached.usage.prompt_tokens_details).toEqual({ cached_tokens: 4 });
     expect(chunkObject(meta, { content: "x" }, null, true)).toMatchObject({ object: "chat.completion.chunk", usage: null });
     expect(chunkObject(meta, { content: "x" }, null, false)).not.toHaveProperty("usage");
     expect(toolCallsDelta([{ id: "c", name: "f", arguments: "{}" }]).tool_calls?.[0]).toMatchObject({ index: 0, id: "c" });

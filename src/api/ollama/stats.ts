@@ -24,6 +24,8 @@ export function doneStats(totalMs: number, loadMs: number, usage: Usage, timings
   return {
     total_duration: ns(totalMs),
     load_duration: ns(loadMs),
+    // The whole prompt, as Ollama counts it; the duration is what evaluating it took, which the prompt cache
+    // shortens to the tokens it did not hold.
     prompt_eval_count: usage.promptTokens,
     prompt_eval_duration: ns(timings?.promptMs ?? 0),
     eval_count: usage.completionTokens,

@@ -139,6 +139,8 @@ export function usageOf(usage: Usage) {
     prompt_tokens: usage.promptTokens,
     completion_tokens: usage.completionTokens,
     total_tokens: usage.promptTokens + usage.completionTokens,
+    // Prompt tokens the prompt cache already held (OpenAI's field for its own prompt caching).
+    prompt_tokens_details: { cached_tokens: usage.cachedPromptTokens ?? 0 },
   };
 }
 

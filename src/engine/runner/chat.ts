@@ -11,9 +11,9 @@ import {
   type LLamaChatGenerateResponseOptions,
   type Llama,
   type LlamaChatResponseChunk,
-  type LlamaContextSequence,
   type LlamaGrammar,
   type LlamaModel,
+  type Token,
 } from "node-llama-cpp";
 import type { ChatEvent, ChatRequest, FinishReason, ToolCall, Usage } from "../contract.js";
 import { ChaiboxError } from "../../errors.js";
@@ -21,7 +21,9 @@ import { runCompletion } from "./completion.js";
 import { GenerationClock, generateValidated, generationLimit, type Acceptance } from "./generation.js";
 import { toChatHistory, withInstruction, withoutOldestTurn } from "./history.js";
 import { createSchemaGrammar, getJsonGrammar, jsonTextAcceptor } from "./json-output.js";
+import { promptUsage } from "./prompt-usage.js";
 import { seedForAttempt, toSamplingSettings, type SamplingSettings } from "./sampling.js";
+import type { SequenceLease } from "./sequence-slots.js";
 import {
   forcedCallGrammarSchema,
   forcedCallInstruction,
@@ -48,10 +50,12 @@ type CommonOptions = Pick<
   "temperature" | "topK" | "topP" | "seed" | "customStopTriggers" | "repeatPenalty" | "tokenBias" | "maxTokens" | "signal" | "budgets" | "onResponseChunk"
 >;
 
-/** The settled plan of a generation: the history as rendered, its size and the generation limits. */
+/** The settled plan of a generation: the history as rendered, its tokens and the generation limits. */
 interface Plan {
   history: ChatHistoryItem[];
   functions: ChatModelFunctions | undefined;
+  /** The prompt as the chat wrapper renders it: what picks the sequence with the longest cached prefix. */
+  tokens: Token[];
   promptTokens: number;
   maxTokens: number;
   settings: SamplingSettings;
@@ -66,30 +70,32 @@ interface Plan {
  * is left, see {@link generationLimit}).
  */
 function plan(
-  chat: LlamaChat,
+  chatWrapper: ChatWrapper,
+  contextSize: number,
   model: LlamaModel,
   history: ChatHistoryItem[],
   functions: ChatModelFunctions | undefined,
   request: ChatRequest,
   signal: AbortSignal,
 ): Plan {
-  const count = (items: ChatHistoryItem[]): number => {
-    const { contextText } = chat.chatWrapper.generateContextState({ chatHistory: items, availableFunctions: functions, documentFunctionParams: true });
-    return contextText.tokenize(model.tokenizer).length;
+  const render = (items: ChatHistoryItem[]): Token[] => {
+    const { contextText } = chatWrapper.generateContextState({ chatHistory: items, availableFunctions: functions, documentFunctionParams: true });
+    return contextText.tokenize(model.tokenizer);
   };
-  const contextSize = chat.sequence.contextSize;
-  let promptTokens = count(history);
+  let tokens = render(history);
+  let promptTokens = tokens.length;
   if (request.truncateHistory) {
     // Room to answer: what the request asks for, at most a quarter of the context.
     const reserve = Math.max(1, Math.min(request.sampling.maxTokens ?? Infinity, Math.floor(contextSize / 4)));
     for (let shorter = withoutOldestTurn(history); shorter && contextSize - promptTokens - 1 < reserve; shorter = withoutOldestTurn(history)) {
       history = shorter;
-      promptTokens = count(history);
+      tokens = render(history);
+      promptTokens = tokens.length;
     }
   }
   const maxTokens = generationLimit(promptTokens, contextSize, request.sampling.maxTokens, "messages");
   const settings = toSamplingSettings(model, request.sampling);
-  return { history, functions, promptTokens, maxTokens, settings, skipThinking: request.think === false, signal };
+  return { history, functions, tokens, promptTokens, maxTokens, settings, skipThinking: request.think === false, signal };
 }
 
 /** The generation options of one attempt; `emit` (when streaming) receives the thoughts. */
@@ -170,19 +176,20 @@ function validatedChat<T>(
 }
 
 /**
- * Runs one chat on `sequence` and emits its events: reasoning and text deltas, at most one `tool_calls`,
- * then `done` with the usage and timings. A request with a raw prompt is run as a completion instead.
- * Throws a {@link ChaiboxError} on a request the model cannot serve, or the signal's reason when aborted.
- * The caller owns the sequence (and disposes it).
+ * Runs one chat on a sequence of `lease` and emits its events: reasoning and text deltas, at most one
+ * `tool_calls`, then `done` with the usage (cached prompt tokens included) and timings. The sequence is
+ * acquired once the prompt is rendered, so that the one with the longest cached prefix serves it. A request
+ * with a raw prompt is run as a completion instead. Throws a {@link ChaiboxError} on a request the model
+ * cannot serve, or the signal's reason when aborted. The caller releases the lease.
  */
 export async function runChat(
   env: ChatEnvironment,
-  sequence: LlamaContextSequence,
+  lease: SequenceLease,
   request: ChatRequest,
   signal: AbortSignal,
   emit: EmitEvent,
 ): Promise<void> {
-  if (request.rawPrompt !== undefined) return runCompletion(env, sequence, request, signal, emit);
+  if (request.rawPrompt !== undefined) return runCompletion(env, lease, request, signal, emit);
   const toolMode = resolveToolMode(request);
   const format = request.responseFormat ?? { type: "text" };
   if (toolMode.kind === "auto" && format.type !== "text") {
@@ -193,15 +200,12 @@ export async function runChat(
   if (toolMode.kind === "forced") history = withInstruction(history, forcedCallInstruction(toolMode.tools));
   const functions = toolMode.kind === "auto" ? toChatFunctions(toolMode.tools) : undefined;
 
+  const p = plan(env.chatWrapper, lease.contextSize, env.model, history, functions, request, signal);
+  const sequence = await lease.acquire(p.tokens);
   const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: env.chatWrapper });
   try {
     const meterStart = sequence.tokenMeter.getState();
-    const p = plan(chat, env.model, history, functions, request, signal);
-    // Tokens the model sampled, over all attempts: the work the request cost.
-    const usage = (): Usage => ({
-      promptTokens: p.promptTokens,
-      completionTokens: sequence.tokenMeter.diff(meterStart).usedOutputTokens,
-    });
+    const usage = (): Usage => promptUsage(p.promptTokens, lease.cachedTokens, sequence.tokenMeter.diff(meterStart));
 
     if (toolMode.kind === "forced") {
       const grammar = await createSchemaGrammar(env.llama, forcedCallGrammarSchema(toolMode.tools), "tools");

@@ -7,16 +7,17 @@ import {
   LlamaCompletion,
   LlamaVocabularyType,
   type LlamaCompletionGenerationOptions,
-  type LlamaContextSequence,
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
-import type { ChatRequest, Usage } from "../contract.js";
+import type { ChatRequest } from "../contract.js";
 import { ChaiboxError } from "../../errors.js";
 import type { ChatEnvironment, EmitEvent } from "./chat.js";
 import { GenerationClock, generateValidated, generationLimit } from "./generation.js";
 import { createSchemaGrammar, getJsonGrammar, jsonTextAcceptor } from "./json-output.js";
+import { promptUsage } from "./prompt-usage.js";
 import { seedForAttempt, toSamplingSettings } from "./sampling.js";
+import type { SequenceLease } from "./sequence-slots.js";
 
 /**
  * Whether LlamaCompletion puts a beginning-of-sequence token before the prompt: its rule (node-llama-cpp's
@@ -46,12 +47,12 @@ function checkRawRequest(request: ChatRequest): void {
  * `json_schema` format, once validated), then `done` with finish reason `length` at maxTokens, else `stop`.
  * Special-token text in the prompt is read as those tokens, as llama.cpp's server reads a raw prompt.
  * Throws `invalid_request` for messages or tools next to it, `context_length_exceeded` (param `prompt`)
- * when the prompt leaves no room to generate, or the signal's reason when aborted. The caller owns the
- * sequence.
+ * when the prompt leaves no room to generate, or the signal's reason when aborted. The sequence comes from
+ * `lease` (the one with the longest cached prefix); the caller releases it.
  */
 export async function runCompletion(
   env: ChatEnvironment,
-  sequence: LlamaContextSequence,
+  lease: SequenceLease,
   request: ChatRequest,
   signal: AbortSignal,
   emit: EmitEvent,
@@ -61,14 +62,16 @@ export async function runCompletion(
   const tokens: Token[] = model.tokenize(request.rawPrompt ?? "", true);
   const promptTokens = tokens.length + (prependsBos(model) ? 1 : 0);
   if (promptTokens === 0) throw new ChaiboxError("invalid_request", "the raw prompt is empty", { param: "prompt" });
-  const maxTokens = generationLimit(promptTokens, sequence.contextSize, request.sampling.maxTokens, "prompt");
+  const maxTokens = generationLimit(promptTokens, lease.contextSize, request.sampling.maxTokens, "prompt");
   const settings = toSamplingSettings(model, request.sampling);
   const format = request.responseFormat ?? { type: "text" };
 
+  const bos = prependsBos(model) && model.tokens.bos !== null ? [model.tokens.bos] : [];
+  const sequence = await lease.acquire([...bos, ...tokens]);
   const completion = new LlamaCompletion({ contextSequence: sequence });
   try {
     const meterStart = sequence.tokenMeter.getState();
-    const usage = (): Usage => ({ promptTokens, completionTokens: sequence.tokenMeter.diff(meterStart).usedOutputTokens });
+    const usage = () => promptUsage(promptTokens, lease.cachedTokens, sequence.tokenMeter.diff(meterStart));
     const options = (clock: GenerationClock, attempt = 0): LlamaCompletionGenerationOptions => ({
       ...settings,
       seed: seedForAttempt(settings.seed, attempt),

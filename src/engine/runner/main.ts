@@ -13,6 +13,7 @@ import type { ChatEvent, ChatRequest, EmbedRequest, LoadOptions } from "../contr
 import { ChaiboxError } from "../../errors.js";
 import { wrongModelKindError } from "../model-kind.js";
 import { runChat } from "./chat.js";
+import { EventCoalescer } from "./event-coalescer.js";
 import { loadModelHost, toLoadError, type ChatHost, type EmbeddingHost, type ModelHost } from "./model-host.js";
 import {
   LineSplitter,
@@ -148,15 +149,20 @@ class Runner {
   private async serveChat(host: ChatHost, id: string, request: ChatRequest, signal: AbortSignal): Promise<void> {
     const started = performance.now();
     try {
-      const sequence = await host.acquire(signal);
+      const lease = host.lease(signal);
+      const events = new EventCoalescer((event: ChatEvent) => {
+        if (!signal.aborted) this.send({ type: "event", id, event });
+      });
+      let completed = false;
       try {
-        await runChat(host, sequence, request, signal, (event: ChatEvent) => {
-          if (!signal.aborted) this.send({ type: "event", id, event });
-        });
+        await runChat(host, lease, request, signal, (event) => events.push(event));
+        completed = !signal.aborted;
       } finally {
-        await host.release(sequence);
+        events.discard();
+        // An interrupted evaluation leaves nothing to reuse: only a completed chat keeps its tokens.
+        await lease.release(completed);
       }
-      this.log.debug({ id, ms: Math.round(performance.now() - started) }, "chat done");
+      this.log.debug({ id, ms: Math.round(performance.now() - started), cachedTokens: lease.cachedTokens }, "chat done");
     } catch (error) {
       this.reportFailure(id, "chat", error, signal);
     }

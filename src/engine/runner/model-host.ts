@@ -11,7 +11,6 @@ import {
   type ChatWrapper,
   type Llama,
   type LlamaContext,
-  type LlamaContextSequence,
   type LlamaEmbeddingContext,
   type LlamaModel,
 } from "node-llama-cpp";
@@ -20,6 +19,7 @@ import type { EmbedRequest, EmbedResult, LoadedModelInfo, LoadOptions } from "..
 import { ChaiboxError } from "../../errors.js";
 import { modelKindOf } from "../model-kind.js";
 import { runEmbed } from "./embed.js";
+import { SequenceSlots, type SequenceLease } from "./sequence-slots.js";
 
 /** A loaded model: a chat model with its sequence pool, or an embedding model. */
 export type ModelHost = ChatHost | EmbeddingHost;
@@ -33,10 +33,12 @@ export interface ChatHost {
   /** The model's chat format, resolved once from its metadata and template. */
   readonly chatWrapper: ChatWrapper;
   readonly info: LoadedModelInfo;
-  /** Waits for a free sequence (they are all busy while `parallel` chats run). Rejects when `signal` aborts. */
-  acquire(signal: AbortSignal): Promise<LlamaContextSequence>;
-  /** Disposes a sequence (clearing its cells) and hands its slot to the next waiter. */
-  release(sequence: LlamaContextSequence): Promise<void>;
+  /**
+   * A hold on one of the context's sequences for one request (see sequence-slots.ts): acquiring waits while
+   * `parallel` chats run, picks the free sequence with the longest cached prefix, and rejects when `signal`
+   * aborts.
+   */
+  lease(signal: AbortSignal): SequenceLease;
   dispose(): Promise<void>;
 }
 
@@ -126,7 +128,7 @@ export async function loadModelHost(options: LoadOptions, log: Logger): Promise<
     const chatWrapper = resolveChatWrapper(model);
     const loaded = { info, chatWrapper: chatWrapper.wrapperName };
     log.info(loaded, "model loaded");
-    return createHost(llama, model, context, chatWrapper, info);
+    return createHost(llama, model, context, chatWrapper, info, options.promptCache ?? true);
   } catch (error) {
     await llama.dispose().catch(() => undefined);
     throw toLoadError(error);
@@ -176,43 +178,13 @@ function createHost(
   context: LlamaContext,
   chatWrapper: ChatWrapper,
   info: LoadedModelInfo,
+  promptCache: boolean,
 ): ChatHost {
-  const waiters: (() => void)[] = [];
-
-  const acquire = async (signal: AbortSignal): Promise<LlamaContextSequence> => {
-    while (context.sequencesLeft === 0) {
-      signal.throwIfAborted();
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => {
-          const index = waiters.indexOf(wake);
-          if (index !== -1) waiters.splice(index, 1);
-          reject(signal.reason as Error);
-        };
-        const wake = (): void => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        waiters.push(wake);
-        signal.addEventListener("abort", onAbort, { once: true });
-      });
-    }
-    signal.throwIfAborted();
-    return context.getSequence();
-  };
-
-  const release = async (sequence: LlamaContextSequence): Promise<void> => {
-    try {
-      await sequence.dispose();
-    } finally {
-      waiters.shift()?.();
-    }
-  };
-
+  const slots = new SequenceSlots(context, { promptCache });
   const dispose = async (): Promise<void> => {
     await context.dispose();
     await model.dispose();
     await llama.dispose();
   };
-
-  return { kind: "chat", llama, model, context, chatWrapper, info, acquire, release, dispose };
+  return { kind: "chat", llama, model, context, chatWrapper, info, lease: (signal) => slots.lease(signal), dispose };
 }
