@@ -38,21 +38,30 @@ export function reusablePrefix(held: readonly Token[], tokens: readonly Token[])
 }
 
 /**
- * Picks the free sequence for `tokens`: the longest reusable prefix wins; among equals (no shared prefix
- * at all, typically) the one used least recently, so a conversation's cache survives other conversations
- * as long as possible. Exported for its unit test.
+ * The share of a prompt a sequence must already hold to be picked for it (default 0.5, llama.cpp server's
+ * `slot_prompt_similarity`): below it, the request goes to the least recently used sequence instead, so a
+ * short common opening (the chat template's first tokens) never overwrites another conversation's cache.
+ */
+export const MIN_PROMPT_SIMILARITY = 0.5;
+
+/**
+ * Picks the free sequence for `tokens`: the one with the longest reusable prefix when that prefix is at
+ * least {@link MIN_PROMPT_SIMILARITY} of the prompt, else the one used least recently (an empty one first).
+ * Exported for its unit test.
  */
 export function pickSequence<S>(free: readonly S[], held: (s: S) => readonly Token[], lastUsed: (s: S) => number, tokens: readonly Token[]): S | undefined {
-  let best: S | undefined;
-  let bestPrefix = -1;
+  let longest: S | undefined;
+  let longestPrefix = -1;
+  let oldest: S | undefined;
   for (const candidate of free) {
     const prefix = reusablePrefix(held(candidate), tokens);
-    if (prefix > bestPrefix || (prefix === bestPrefix && best !== undefined && lastUsed(candidate) < lastUsed(best))) {
-      best = candidate;
-      bestPrefix = prefix;
+    if (prefix > longestPrefix) {
+      longest = candidate;
+      longestPrefix = prefix;
     }
+    if (oldest === undefined || lastUsed(candidate) < lastUsed(oldest)) oldest = candidate;
   }
-  return best;
+  return longestPrefix > 0 && longestPrefix >= MIN_PROMPT_SIMILARITY * tokens.length ? longest : oldest;
 }
 
 /** Options of {@link SequenceSlots}. */
@@ -95,7 +104,10 @@ export class SequenceSlots {
       },
       acquire: async (tokens) => {
         if (sequence !== undefined) throw new Error("a sequence lease acquires once");
-        await this.waitForFree(signal);
+        // The check and the pick must run in one synchronous stretch: another request may take the
+        // sequence between a wake-up and the code after it.
+        while (this.free.length === 0) await this.nextRelease(signal);
+        signal.throwIfAborted();
         const held = (s: LlamaContextSequence): readonly Token[] => (this.promptCache ? s.contextTokens : []);
         const picked = pickSequence(this.free, held, (s) => this.lastUsed.get(s) ?? 0, tokens)!;
         this.free.splice(this.free.indexOf(picked), 1);
@@ -118,27 +130,21 @@ export class SequenceSlots {
     };
   }
 
-  private async waitForFree(signal: AbortSignal): Promise<void> {
-    while (this.free.length === 0) {
-      signal.throwIfAborted();
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => {
-          const index = this.waiters.indexOf(wake);
-          if (index !== -1) this.waiters.splice(index, 1);
-          reject(signal.reason as Error);
-        };
-        const wake = (): void => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        this.waiters.push(wake);
-        signal.addEventListener("abort", onAbort, { once: true });
-      });
-    }
-    if (signal.aborted) {
-      // Woken but no longer wanted: the free sequence goes to the next waiter.
-      this.waiters.shift()?.();
-      signal.throwIfAborted();
-    }
+  /** Waits for the next release, or rejects when `signal` aborts. */
+  private nextRelease(signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = this.waiters.indexOf(wake);
+        if (index !== -1) this.waiters.splice(index, 1);
+        reject(signal.reason as Error);
+      };
+      const wake = (): void => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      this.waiters.push(wake);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
   }
 }

@@ -6,7 +6,7 @@
 # git bundle of the release, so no network is touched. Prints the binary's path on its last line.
 set -euo pipefail
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 pkg="$repo_root/node_modules/node-llama-cpp/llama"
 tag="$(node -e 'console.log(require(process.argv[1]).tag)' "$pkg/llama.cpp.info.json")"
 cache="${CHAIBOX_CACHE_DIR:-$HOME/.cache/chaibox}/llama-server-$tag"
