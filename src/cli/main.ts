@@ -6,6 +6,7 @@ import { version } from "../version.js";
 import { UsageError } from "./args.js";
 import { benchCommand } from "./bench.js";
 import { discoverCommand } from "./discover.js";
+import { engineCommand } from "./engine.js";
 import { hwCommand } from "./hw.js";
 import { makeTestModelCommand } from "./make-test-model.js";
 import { modelsCommand } from "./models.js";
@@ -21,6 +22,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   "setup-code": { run: setupCodeCommand, summary: "print the setup code the first-run page asks for" },
   discover: { run: discoverCommand, summary: "list the Chai servers on the local network (mDNS)" },
   bench: { run: benchCommand, summary: "measure a model's speed on this box (shown in /v1/models)" },
+  engine: { run: engineCommand, summary: "build the native inference engine for this CPU, or show which one runs" },
   "make-test-model": { run: makeTestModelCommand, summary: "write a small GGUF model with random weights (tests, benchmarks)" },
 };
 

@@ -7,10 +7,19 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage, ChatRequest, LoadOptions } from "../../src/engine/contract.js";
 import { ChildProcessLauncher, type RunnerHandle, type RunnerLogger } from "../../src/engine/runner-handle.js";
+import { nativeEngine } from "../../src/engine/native/engine-files.js";
 import { collectEvents, type ChatResult } from "../helpers/chat-events.js";
 import { testModelPath } from "../helpers/models.js";
 
-const quiet: RunnerLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const engineLines: Record<string, unknown>[] = [];
+const logger: RunnerLogger = {
+  debug: () => undefined,
+  info: (fields, message) => {
+    if (message === "engine loaded") engineLines.push(fields as Record<string, unknown>);
+  },
+  warn: () => undefined,
+  error: () => undefined,
+};
 const neverAborted = new AbortController().signal;
 
 // A long shared system prompt, as a voice assistant resends it with every command.
@@ -46,13 +55,20 @@ function loadOptions(promptCache: boolean): LoadOptions {
 
 beforeAll(async () => {
   runtimeDir = await mkdtemp(join(tmpdir(), "chaibox-cache-"));
-  launcher = new ChildProcessLauncher({ runtimeDir, logger: quiet });
+  launcher = new ChildProcessLauncher({ runtimeDir, logger });
   [cached, uncached] = await Promise.all([launcher.launch("tiny", loadOptions(true)), launcher.launch("tiny", loadOptions(false))]);
 });
 
 afterAll(async () => {
   await Promise.all([cached?.stop(), uncached?.stop()]);
   await rm(runtimeDir, { recursive: true, force: true });
+});
+
+describe("engine", () => {
+  it("logs which engine each runner loaded: native once `chaibox engine build` ran, else the prebuilt one", () => {
+    expect(engineLines).toHaveLength(2);
+    for (const line of engineLines) expect(line.engine).toBe(nativeEngine() ? "native" : "prebuilt");
+  });
 });
 
 describe("prompt cache", () => {

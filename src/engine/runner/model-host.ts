@@ -18,6 +18,7 @@ import type { Logger } from "pino";
 import type { EmbedRequest, EmbedResult, LoadedModelInfo, LoadOptions } from "../contract.js";
 import { ChaiboxError } from "../../errors.js";
 import { modelKindOf } from "../model-kind.js";
+import { nativeEngine, type EngineManifest } from "../native/engine-files.js";
 import { runEmbed } from "./embed.js";
 import { SequenceSlots, type SequenceLease } from "./sequence-slots.js";
 
@@ -83,6 +84,18 @@ export function toLoadError(error: unknown): ChaiboxError {
   return new ChaiboxError("model_load_failed", message);
 }
 
+/** What the log says about the loaded binding: native (which build) or prebuilt. */
+function engineOf(llama: Llama, native: EngineManifest | undefined): Record<string, unknown> {
+  const engine = llama.buildType === "localBuild" ? "native" : "prebuilt";
+  return {
+    engine,
+    ...(engine === "native" && native && { variant: native.variant, builtAt: native.builtAt }),
+    ...(engine === "prebuilt" && native && { fallback: "the native engine did not load" }),
+    gpu: llama.gpu,
+    llamaCpp: llama.llamaCppRelease.release,
+  };
+}
+
 /**
  * Loads a model: an embedding model (its GGUF declares a pooling type) into an embedding context, any other
  * as a chat model. The chat context holds `parallel` sequences of `contextSize` tokens each: node-llama-cpp's
@@ -91,7 +104,11 @@ export function toLoadError(error: unknown): ChaiboxError {
  */
 export async function loadModelHost(options: LoadOptions, log: Logger): Promise<ModelHost> {
   checkOptions(options);
+  // The native engine (`chaibox engine build`) when there is one; node-llama-cpp falls back to its prebuilt
+  // binary when the build with these cmake options is missing or does not load.
+  const native = nativeEngine();
   const llama = await getLlama({
+    ...(native && { cmakeOptions: native.cmakeOptions }),
     gpu: options.gpuLayers === 0 ? false : "auto",
     // "auto" would try to download and build llama.cpp when no prebuilt binary fits, which fails offline.
     build: "never",
@@ -104,6 +121,7 @@ export async function loadModelHost(options: LoadOptions, log: Logger): Promise<
       if (text !== "") log[method]({ source: "llama.cpp" }, text);
     },
   });
+  log.info(engineOf(llama, native), "engine loaded");
   try {
     const model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: options.gpuLayers });
     const { pooling_type: poolingType } = model.fileInfo.architectureMetadata as { pooling_type?: number };

@@ -1,0 +1,121 @@
+/**
+ * `chaibox engine build`: compiles node-llama-cpp's binding from its bundled llama.cpp source
+ * (`llama/gitRelease.bundle`, no network) for this machine — native CPU flags, OpenMP unless told not to —
+ * into the engine directory (engine-files.ts), then writes `engine.json` so that runners load it. The build
+ * itself is node-llama-cpp's own (`source download`, which extracts the bundle and runs cmake); this module
+ * points its output at the engine directory and turns its console output into progress lines.
+ */
+import { spawn } from "node:child_process";
+import { cp, lstat, mkdir, readFile, readdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { engineDir, localBuildsDir, manifestPath, nodeLlamaCppDir, nodeLlamaCppVersion, type EngineManifest } from "./engine-files.js";
+
+/** Options of {@link buildNativeEngine}. */
+export interface EngineBuildOptions {
+  /** Link OpenMP's thread pool (default true): llama.cpp's own server uses it. */
+  openmp?: boolean;
+  /** Keep the extracted llama.cpp source (~200 MB) in node-llama-cpp's folder afterwards (default false). */
+  keepSource?: boolean;
+  /** Receives progress lines: the steps, then `compiling n/m` as the compiler advances. */
+  progress: (line: string) => void;
+}
+
+/** The cmake options of a native build, as `engine.json` records them and runners request them. */
+export function nativeCmakeOptions(openmp: boolean): Record<string, string> {
+  return { GGML_NATIVE: "ON", GGML_OPENMP: openmp ? "ON" : "OFF" };
+}
+
+/** Makes node-llama-cpp's `llama/localBuilds` a link to `target`, moving any earlier local builds there. */
+async function linkLocalBuilds(target: string): Promise<void> {
+  const link = localBuildsDir();
+  const stat = await lstat(link).catch(() => undefined);
+  if (stat?.isSymbolicLink()) {
+    if ((await readlink(link)) === target) return;
+    await rm(link);
+  } else if (stat?.isDirectory()) {
+    for (const entry of await readdir(link)) await cp(join(link, entry), join(target, entry), { recursive: true });
+    await rm(link, { recursive: true, force: true });
+  }
+  await symlink(target, link, "dir");
+}
+
+/** Runs node-llama-cpp's CLI, feeding its output (split on CR and LF) to `onLine`. Rejects on failure. */
+function runCli(args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void): Promise<void> {
+  const cli = join(nodeLlamaCppDir(), "dist", "cli", "cli.js");
+  const child = spawn(process.execPath, [cli, ...args], { cwd: nodeLlamaCppDir(), env, stdio: ["ignore", "pipe", "pipe"] });
+  let rest = "";
+  const feed = (chunk: Buffer): void => {
+    const parts = (rest + chunk.toString("utf8")).split(/[\r\n]+/);
+    rest = parts.pop() ?? "";
+    for (const part of parts) onLine(part);
+  };
+  child.stdout.on("data", feed);
+  child.stderr.on("data", feed);
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (rest !== "") onLine(rest);
+      if (code === 0) resolve();
+      else reject(new Error(`node-llama-cpp's build exited with code ${code}`));
+    });
+  });
+}
+
+/**
+ * Builds the native engine and returns its manifest. Runners started afterwards load it (those running
+ * keep their binding until they restart). On failure `engine.json` is absent, so runners use the prebuilt
+ * binary; the full compiler output is in `build.log` of the engine directory.
+ */
+export async function buildNativeEngine(options: EngineBuildOptions): Promise<EngineManifest> {
+  const openmp = options.openmp ?? true;
+  const dir = engineDir();
+  const log = join(dir, "build.log");
+  const { progress } = options;
+  await mkdir(dir, { recursive: true });
+  // Runners started while the build runs use the prebuilt binary.
+  await rm(manifestPath(), { force: true }).catch(() => undefined);
+  progress(`[1/3] preparing ${dir} (node-llama-cpp ${nodeLlamaCppVersion()}, ${openmp ? "OpenMP" : "no OpenMP"}, native CPU flags)`);
+  await linkLocalBuilds(dir);
+
+  const cmakeOptions = nativeCmakeOptions(openmp);
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: "false" };
+  for (const [key, value] of Object.entries(cmakeOptions)) env[`NODE_LLAMA_CPP_CMAKE_OPTION_${key}`] = value;
+  progress(`[2/3] extracting the bundled llama.cpp source and compiling (${cpus().length || 1} CPU(s); this takes minutes)`);
+  const output = createWriteStream(log);
+  let lastPercent = -1;
+  try {
+    await runCli(["source", "download", "--gpu", "false", "--noUsageExample"], env, (line) => {
+      output.write(`${line}\n`);
+      const step = /^\[(\d+)\/(\d+)\]/.exec(line);
+      if (step === null) return;
+      const percent = Math.floor((Number(step[1]) * 100) / Number(step[2]));
+      if (percent === lastPercent) return;
+      lastPercent = percent;
+      progress(`  compiling ${step[1]}/${step[2]} (${percent}%)`);
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; see ${log}`);
+  } finally {
+    output.end();
+  }
+
+  progress("[3/3] recording the engine");
+  const manifest: EngineManifest = {
+    nodeLlamaCppVersion: nodeLlamaCppVersion(),
+    llamaCppRelease: await llamaCppRelease(),
+    variant: openmp ? "native" : "native-no-openmp",
+    cmakeOptions,
+    builtAt: new Date().toISOString(),
+    cpu: cpus()[0]?.model ?? "unknown",
+  };
+  await writeFile(manifestPath(), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (options.keepSource !== true) await rm(join(nodeLlamaCppDir(), "llama", "llama.cpp"), { recursive: true, force: true });
+  return manifest;
+}
+
+async function llamaCppRelease(): Promise<string> {
+  const info = JSON.parse(await readFile(join(nodeLlamaCppDir(), "llama", "llama.cpp.info.json"), "utf8")) as { tag?: string };
+  return info.tag ?? "unknown";
+}

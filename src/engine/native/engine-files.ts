@@ -1,0 +1,77 @@
+/**
+ * Where the native engine lives and how a runner finds it. `chaibox engine build` compiles node-llama-cpp's
+ * binding from the llama.cpp source the package bundles, for this machine's CPU, into the engine directory
+ * (a cache outside the installation: `$CHAIBOX_ENGINE_DIR`, else `$CACHE_DIRECTORY/engine` under systemd,
+ * else `~/.cache/chaibox/engine`). node-llama-cpp only loads local builds from its own `llama/localBuilds`,
+ * so that folder becomes a link to the engine directory; `engine.json` there names the build's cmake
+ * options, which is what a runner passes to `getLlama` to pick it. Without `engine.json` runners use the
+ * prebuilt binary, as they always did.
+ *
+ * This module reads files only: the API process and the CLI import it, never the native binding.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+
+/** What `engine.json` records about a native build. */
+export interface EngineManifest {
+  /** node-llama-cpp's version the binding was built for; another version ignores it. */
+  nodeLlamaCppVersion: string;
+  /** The llama.cpp release of the bundled source. */
+  llamaCppRelease: string;
+  /** `native` (OpenMP) or `native-no-openmp`. */
+  variant: string;
+  /** The custom cmake options of the build: the runner asks `getLlama` for exactly these. */
+  cmakeOptions: Record<string, string>;
+  /** ISO 8601. */
+  builtAt: string;
+  /** The CPU it was built on (native flags: it may not run on another CPU). */
+  cpu: string;
+}
+
+/** The engine directory (see the module comment). */
+export function engineDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CHAIBOX_ENGINE_DIR) return env.CHAIBOX_ENGINE_DIR;
+  const cache = env.CACHE_DIRECTORY?.split(":")[0];
+  return cache ? join(cache, "engine") : join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "chaibox", "engine");
+}
+
+/** The installed node-llama-cpp package's directory. */
+export function nodeLlamaCppDir(): string {
+  const entry = createRequire(import.meta.url).resolve("node-llama-cpp");
+  // …/node-llama-cpp/dist/index.js
+  return dirname(dirname(entry));
+}
+
+/** The installed node-llama-cpp's version. */
+export function nodeLlamaCppVersion(): string {
+  return (JSON.parse(readFileSync(join(nodeLlamaCppDir(), "package.json"), "utf8")) as { version: string }).version;
+}
+
+/** The folder node-llama-cpp loads local builds from (a link to the engine directory once built). */
+export function localBuildsDir(): string {
+  return join(nodeLlamaCppDir(), "llama", "localBuilds");
+}
+
+/** The manifest's path: inside node-llama-cpp's local builds, i.e. the engine directory the link points to. */
+export function manifestPath(): string {
+  return join(localBuildsDir(), "engine.json");
+}
+
+/**
+ * The native engine a runner should load, or undefined: none built, disabled with `CHAIBOX_ENGINE=prebuilt`,
+ * or built for another node-llama-cpp version. Never throws: any doubt means the prebuilt binary.
+ */
+export function nativeEngine(env: NodeJS.ProcessEnv = process.env): EngineManifest | undefined {
+  if (env.CHAIBOX_ENGINE === "prebuilt") return undefined;
+  try {
+    const path = manifestPath();
+    if (!existsSync(path)) return undefined;
+    const manifest = JSON.parse(readFileSync(path, "utf8")) as EngineManifest;
+    if (manifest.nodeLlamaCppVersion !== nodeLlamaCppVersion() || typeof manifest.cmakeOptions !== "object") return undefined;
+    return manifest;
+  } catch {
+    return undefined;
+  }
+}
