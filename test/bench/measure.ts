@@ -20,16 +20,19 @@ export interface RoundSample {
   /** `parallel` streams at once: tokens after each stream's first / time from the first to the last token. */
   aggregateTps: number;
   aggregateTokens: number;
+  /** Turn 2 of a conversation that resends a ~2,300-token system prompt: request start → first text delta (ms). */
+  prefixTtftMs: number;
   /** Share of all cores (0–1) that other processes on the machine used while this side was measured. */
   othersCpu: number;
 }
 
-export type MeasurementKind = "ttft" | "prompt" | "single" | "multi";
+export type MeasurementKind = "ttft" | "prompt" | "prefix" | "single" | "multi";
 
 /** The steps of a round, in the order they run; each step runs on every side before the next one starts. */
 export const measurementSteps: readonly { kind: MeasurementKind; repeat: number }[] = [
   ...Array.from({ length: TTFT_REPEATS }, (_, repeat) => ({ kind: "ttft" as const, repeat })),
   { kind: "prompt", repeat: 0 },
+  { kind: "prefix", repeat: 0 },
   { kind: "single", repeat: 0 },
   { kind: "multi", repeat: 0 },
 ];
@@ -89,6 +92,14 @@ export async function measure(kind: MeasurementKind, side: string, run: RunStrea
       check(side, "prompt", t, s.shortTokens, note);
       return { promptTps: (t.promptTokens * 1000) / ttftOf(t), promptTokens: t.promptTokens };
     }
+    case "prefix": {
+      // Turn 1 evaluates the shared prefix (a server with a prompt cache keeps it); turn 2 is measured.
+      const first = await run(prompts.prefixed(`${tag}-prefix`, 1, s.shortTokens));
+      check(side, "prefix turn 1", first, s.shortTokens, note);
+      const t = await run(prompts.prefixed(`${tag}-prefix`, 2, s.shortTokens));
+      check(side, "prefix turn 2", t, s.shortTokens, note);
+      return { prefixTtftMs: ttftOf(t) };
+    }
     case "single": {
       const t = await run(prompts.short(`${tag}-gen`, s.tokens));
       check(side, "single stream", t, s.tokens, note);
@@ -113,6 +124,7 @@ export function toSample(parts: PartialSample, othersCpu: number): RoundSample {
     ttftMs: median(parts.ttftSamples ?? []),
     promptTps: parts.promptTps ?? Number.NaN,
     promptTokens: parts.promptTokens ?? Number.NaN,
+    prefixTtftMs: parts.prefixTtftMs ?? Number.NaN,
     genTps: parts.genTps ?? Number.NaN,
     genTokens: parts.genTokens ?? 0,
     aggregateTps: parts.aggregateTps ?? Number.NaN,

@@ -38,7 +38,7 @@ Options:
   --threads T      CPU threads on both sides (default: chaibox's own default, ${defaultThreads(availableParallelism())})
   --tokens N       max tokens per generation (default 128)
   --rounds R       rounds per measurement, median reported (default 3)
-  --context N      context tokens per sequence (default 2048)
+  --context N      context tokens per sequence (default 4096: the turn-2 run's prefix is ~2,300)
   --parallel N     sequences / concurrent streams (default 4)
   --prompt N       approximate tokens of the long prompt (default 400)
   --sequential     all baseline rounds first (then disposed), then chaibox (default: both loaded,
@@ -81,7 +81,7 @@ export function parseBenchOptions(argv: string[], cacheDir: string): BenchOption
     threads: positiveInt("threads", values.threads, defaultThreads(availableParallelism())),
     tokens: positiveInt("tokens", values.tokens, 128),
     rounds: positiveInt("rounds", values.rounds, 3),
-    contextSize: positiveInt("context", values.context, 2048),
+    contextSize: positiveInt("context", values.context, 4096),
     parallel: positiveInt("parallel", values.parallel, 4),
     promptTokens: positiveInt("prompt", values.prompt, 400),
     sequential: values.sequential ?? false,

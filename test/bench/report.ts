@@ -7,6 +7,7 @@ export interface SideSummary {
   ttftMs: number;
   promptTps: number;
   promptTokens: number;
+  prefixTtftMs: number;
   genTps: number;
   aggregateTps: number;
   /** Median share of all cores other processes used while this side was measured (0–1). */
@@ -35,7 +36,7 @@ export interface BenchResult {
   baseline: SideSummary;
   chaibox: SideSummary;
   rss: { apiPid: number; apiBytes: number | null; runnerPid: number | null; runnerBytes: number | null; baselineLoadBytes: number | null };
-  ratios: { genTps: number; aggregateTps: number; promptTps: number; ttft: number; ttftOverheadMs: number };
+  ratios: { genTps: number; aggregateTps: number; promptTps: number; ttft: number; ttftOverheadMs: number; prefixTtft: number };
   targets: Target[];
   notes: string[];
 }
@@ -46,6 +47,7 @@ export function summarize(rounds: RoundSample[], cpuMs: Record<string, number>, 
     ttftMs: median(rounds.map((r) => r.ttftMs)),
     promptTps: median(rounds.map((r) => r.promptTps)),
     promptTokens: median(rounds.map((r) => r.promptTokens)),
+    prefixTtftMs: median(rounds.map((r) => r.prefixTtftMs)),
     genTps: median(rounds.map((r) => r.genTps)),
     aggregateTps: median(rounds.map((r) => r.aggregateTps)),
     othersCpu: median(rounds.map((r) => r.othersCpu)),
@@ -72,6 +74,7 @@ export function ratiosOf(baseline: SideSummary, chaibox: SideSummary): BenchResu
     promptTps: pairs((r) => r.promptTps, ratio),
     ttft: pairs((r) => r.ttftMs, ratio),
     ttftOverheadMs: pairs((r) => r.ttftMs, (c, b) => c - b),
+    prefixTtft: pairs((r) => r.prefixTtftMs, ratio),
   };
 }
 
@@ -113,6 +116,7 @@ export function formatReport(r: BenchResult): string {
     [`Prompt, ${fmt(b.promptTokens, 0)} tokens (tok/s)`, fmt(b.promptTps), fmt(c.promptTps), `${fmt(ratios.promptTps, 3)}×`, ""],
     ["Time to first token, short prompt (ms)", fmt(b.ttftMs), fmt(c.ttftMs), `${fmt(ratios.ttft, 3)}×`, ""],
     ["  TTFT overhead (ms)", "", signed(ratios.ttftOverheadMs), "", mark(ttftTarget)],
+    ["Turn-2 TTFT, shared ~2,300-token prefix (ms)", fmt(b.prefixTtftMs), fmt(c.prefixTtftMs), `${fmt(ratios.prefixTtft, 3)}×`, ""],
     ["Idle RSS, API process (MB)", "", fmt(r.rss.apiBytes === null ? null : r.rss.apiBytes / MB), "", mark(rssTarget)],
     ["Idle RSS, runner process (MB)", "", fmt(r.rss.runnerBytes === null ? null : r.rss.runnerBytes / MB), "", ""],
     ["  baseline: RSS added by loading (MB)", fmt(r.rss.baselineLoadBytes === null ? null : r.rss.baselineLoadBytes / MB), "", "", ""],
@@ -153,6 +157,7 @@ export function formatReport(r: BenchResult): string {
     perRound(`gen ${s.parallel} streams (tok/s)`, (x) => x.aggregateTps),
     perRound("prompt (tok/s)", (x) => x.promptTps),
     perRound("TTFT (ms)", (x) => x.ttftMs),
+    perRound("turn-2 TTFT (ms)", (x) => x.prefixTtftMs),
     `  ${"others' CPU".padEnd(22)} baseline [${b.rounds.map((x) => percent(x.othersCpu)).join(", ")}]  chaibox [${c.rounds.map((x) => percent(x.othersCpu)).join(", ")}]`,
   ];
   if (r.notes.length > 0) lines.push("Notes:", ...r.notes.map((n) => `  - ${n}`));

@@ -25,6 +25,8 @@ const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n
  * was seen to diverge between the sides under concurrency).
  */
 const BENCH_TEMPERATURE = 0;
+/** The shared system prompt of the turn-2 measurement, in tokens (Home Assistant's, with its tools). */
+const PREFIX_TOKENS = 2300;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** What the run holds open; released in `finally` (and on SIGINT/SIGTERM). */
@@ -75,7 +77,8 @@ async function bench(options: BenchOptions, res: Resources): Promise<BenchResult
   const gpu = baseline.gpu;
   const sampling: BenchSampling = { temperature: BENCH_TEMPERATURE, seed: BENCH_SEED, bannedTokens: baseline.endTokens() };
   baseline.setSampling(sampling);
-  const prompts = makePrompts(longText(options.promptTokens, (t) => baseline.countTokens(t)));
+  const count = (t: string): number => baseline.countTokens(t);
+  const prompts = makePrompts(longText(options.promptTokens, count), longText(PREFIX_TOKENS, count));
   const settings: MeasureSettings = { tokens: options.tokens, parallel: options.parallel, shortTokens: 8 };
   const bSide = baselineSide(baseline);
   await warmUp(bSide, prompts, settings.shortTokens);

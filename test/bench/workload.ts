@@ -70,12 +70,24 @@ export function longText(targetTokens: number, countTokens: (text: string) => nu
 export interface Prompts {
   short(tag: string, maxTokens: number): StreamRequest;
   long(tag: string, maxTokens: number): StreamRequest;
+  /**
+   * Turn `turn` of a conversation whose long system prompt (`prefixText`, ~2,300 tokens) is resent with
+   * every turn, as Home Assistant's voice assistant does: the turns of one `tag` share that prefix.
+   */
+  prefixed(tag: string, turn: number, maxTokens: number): StreamRequest;
 }
 
-export function makePrompts(longUserText: string): Prompts {
+export function makePrompts(longUserText: string, prefixText: string): Prompts {
   return {
     short: (tag, maxTokens) => ({ messages: shortPrompt(tag), maxTokens }),
     long: (tag, maxTokens) => ({ messages: summaryPrompt(tag, longUserText), maxTokens }),
+    prefixed: (tag, turn, maxTokens) => ({
+      messages: [
+        { role: "system", content: `[${tag}] You control a house. What you know about it:\n\n${prefixText}` },
+        { role: "user", content: `Command number ${turn}: turn on the light in room ${turn}.` },
+      ],
+      maxTokens,
+    }),
   };
 }
 
