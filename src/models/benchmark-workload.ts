@@ -1,7 +1,8 @@
 /**
  * The fixed workload of `chaibox bench`: the same system prompt, short prompt and corpus as `npm run bench`
- * (test/bench/workload.ts), so the figures of both compare. Every request carries a tag that makes it unique,
- * as there, so that no run could reuse another's evaluated prefix.
+ * (test/bench/workload.ts), so the figures of both compare. Every request opens with a tag that makes it
+ * unique, as there, so that no run could reuse another's evaluated prefix from the prompt cache: the tag
+ * leads the system message, before anything two runs could share.
  */
 import type { ChatMessage } from "../engine/contract.js";
 
@@ -32,8 +33,8 @@ export type PromptMessage = Extract<ChatMessage, { role: "system" | "user" }>;
 /** The short prompt (TTFT and generation runs). */
 export function shortPrompt(tag: string): PromptMessage[] {
   return [
-    { role: "system", content: system },
-    { role: "user", content: `[${tag}] Write a short story about a robot that waters the garden.` },
+    { role: "system", content: `[${tag}] ${system}` },
+    { role: "user", content: "Write a short story about a robot that waters the garden." },
   ];
 }
 
@@ -45,7 +46,7 @@ export function longPrompt(tag: string, count: number): PromptMessage[] {
 /** A prompt that asks to summarise `text` (the long prompt, for a text sized elsewhere). */
 export function summaryPrompt(tag: string, text: string): PromptMessage[] {
   return [
-    { role: "system", content: system },
-    { role: "user", content: `[${tag}] Summarise the following notes in three bullet points.\n\n${text}` },
+    { role: "system", content: `[${tag}] ${system}` },
+    { role: "user", content: `Summarise the following notes in three bullet points.\n\n${text}` },
   ];
 }
