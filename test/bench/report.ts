@@ -35,8 +35,11 @@ export interface BenchResult {
   settings: { threads: number; parallel: number; contextSize: number; tokens: number; temperature: number; rounds: number; mode: "alternating" | "sequential"; chaibox: "tsx" | "build" };
   baseline: SideSummary;
   chaibox: SideSummary;
-  rss: { apiPid: number; apiBytes: number | null; runnerPid: number | null; runnerBytes: number | null; baselineLoadBytes: number | null };
+  rss: { apiPid: number; apiBytes: number | null; runnerPid: number | null; runnerBytes: number | null; baselineLoadBytes: number | null; llamaServerBytes: number | null };
   ratios: { genTps: number; aggregateTps: number; promptTps: number; ttft: number; ttftOverheadMs: number; prefixTtft: number };
+  /** llama.cpp's own server, when built: its medians and chaibox/llama-server ratios (pairs from the same rounds). */
+  llamaServer?: SideSummary;
+  versusLlamaServer?: BenchResult["ratios"];
   targets: Target[];
   notes: string[];
 }
@@ -160,7 +163,26 @@ export function formatReport(r: BenchResult): string {
     perRound("turn-2 TTFT (ms)", (x) => x.prefixTtftMs),
     `  ${"others' CPU".padEnd(22)} baseline [${b.rounds.map((x) => percent(x.othersCpu)).join(", ")}]  chaibox [${c.rounds.map((x) => percent(x.othersCpu)).join(", ")}]`,
   ];
+  if (r.llamaServer && r.versusLlamaServer) lines.push("", ...formatVersusServer(r, r.llamaServer, r.versusLlamaServer));
   if (r.notes.length > 0) lines.push("Notes:", ...r.notes.map((n) => `  - ${n}`));
   lines.push(`Targets: ${r.targets.filter((t) => t.pass && Number.isFinite(t.value)).length}/${r.targets.length} met.`);
   return lines.join("\n");
+}
+
+/** The comparison with llama-server: its medians beside chaibox's, and chaibox/llama-server per round pair. */
+function formatVersusServer(r: BenchResult, l: SideSummary, v: BenchResult["ratios"]): string[] {
+  const c = r.chaibox;
+  const mb = (bytes: number | null): string => fmt(bytes === null ? null : bytes / MB);
+  const rows: [string, string, string, string][] = [
+    ["Generation, 1 stream (tok/s)", fmt(l.genTps), fmt(c.genTps), `${fmt(v.genTps, 3)}×`],
+    [`Generation, ${r.settings.parallel} streams, aggregate (tok/s)`, fmt(l.aggregateTps), fmt(c.aggregateTps), `${fmt(v.aggregateTps, 3)}×`],
+    ["Prompt (tok/s)", fmt(l.promptTps), fmt(c.promptTps), `${fmt(v.promptTps, 3)}×`],
+    ["Time to first token, short prompt (ms)", fmt(l.ttftMs), fmt(c.ttftMs), `${fmt(v.ttft, 3)}×`],
+    ["Turn-2 TTFT, shared prefix (ms)", fmt(l.prefixTtftMs), fmt(c.prefixTtftMs), `${fmt(v.prefixTtft, 3)}×`],
+    ["Idle RSS: llama-server vs runner (MB)", mb(r.rss.llamaServerBytes), mb(r.rss.runnerBytes), ""],
+  ];
+  return [
+    "Against llama.cpp's llama-server (same model, threads, sequences; ratio = chaibox/llama-server):",
+    ...rows.map(([name, server, chaibox, ratio]) => `  ${name.padEnd(44)} ${server.padStart(9)} ${chaibox.padStart(9)} ${ratio.padStart(9)}`),
+  ];
 }

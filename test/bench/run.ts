@@ -8,6 +8,7 @@ import { availableParallelism, cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Baseline } from "./baseline.js";
+import { LlamaServer, llamaServerBinary } from "./llama-server.js";
 import { buildEntry, tsxEntry, type CliEntry } from "./build.js";
 import type { MeasureSettings } from "./measure.js";
 import { BENCH_QUANT, BENCH_SEED, ensureBenchModel } from "./model.js";
@@ -34,6 +35,7 @@ interface Resources {
   dataDir: BenchDataDir | undefined;
   baseline: Baseline | undefined;
   server: ChaiboxServer | undefined;
+  llamaServer: LlamaServer | undefined;
 }
 
 async function startChaibox(options: BenchOptions, entry: CliEntry, dataDir: string, sampling: BenchSampling, prompts: Prompts, shortTokens: number, res: Resources, note: (n: string) => void) {
@@ -84,7 +86,18 @@ async function bench(options: BenchOptions, res: Resources): Promise<BenchResult
   await warmUp(bSide, prompts, settings.shortTokens);
   const baselineRssDelta = ((await rssBytes(process.pid)) ?? Number.NaN) - rssBeforeLoad;
 
-  const ctx: RoundContext = { prompts, settings, cores: availableParallelism(), note, runs: { baseline: emptyRuns(), chaibox: emptyRuns() }, idleCpu: {} };
+  const ctx: RoundContext = { prompts, settings, cores: availableParallelism(), note, runs: { baseline: emptyRuns(), chaibox: emptyRuns(), "llama-server": emptyRuns() }, idleCpu: {} };
+  // The baseline that counts: llama.cpp's own server, when test/bench/build-llama-server.sh has built it.
+  const serverSides: Side[] = [];
+  const binary = llamaServerBinary(repoRoot);
+  if (binary === undefined) note("llama-server is not built: run 'bash test/bench/build-llama-server.sh' (offline, several minutes) to add it");
+  else {
+    log(`starting llama-server (${binary})…`);
+    res.llamaServer = await LlamaServer.start({ binary, modelPath: dataDir.modelPath, threads: options.threads, contextSize: options.contextSize, parallel: options.parallel });
+    const side = res.llamaServer.side(sampling);
+    await warmUp(side, prompts, settings.shortTokens);
+    serverSides.push(side);
+  }
   const rounds = async (sides: Side[]): Promise<void> => {
     for (let round = 0; round < options.rounds; round++) {
       log(`round ${round + 1}/${options.rounds}: ${sides.map((s) => s.name).join(" and ")}`);
@@ -94,14 +107,14 @@ async function bench(options: BenchOptions, res: Resources): Promise<BenchResult
 
   let chaibox: Awaited<ReturnType<typeof startChaibox>>;
   if (options.sequential) {
-    await rounds([bSide]);
+    await rounds([bSide, ...serverSides]);
     await baseline.dispose();
     res.baseline = undefined;
     chaibox = await startChaibox(options, entry, dataDir.dir, sampling, prompts, settings.shortTokens, res, note);
     await rounds([chaibox.side]);
   } else {
     chaibox = await startChaibox(options, entry, dataDir.dir, sampling, prompts, settings.shortTokens, res, note);
-    await rounds([bSide, chaibox.side]);
+    await rounds([bSide, chaibox.side, ...serverSides]);
     await baseline.dispose();
     res.baseline = undefined;
   }
@@ -112,6 +125,9 @@ async function bench(options: BenchOptions, res: Resources): Promise<BenchResult
   const runnerPid = chaibox.runnerPid() ?? null;
   const apiBytes = (await rssBytes(chaibox.server.pid)) ?? null;
   const runnerBytes = runnerPid === null ? null : ((await rssBytes(runnerPid)) ?? null);
+  const llamaServerBytes = res.llamaServer ? ((await rssBytes(res.llamaServer.pid)) ?? null) : null;
+  const serverRuns = ctx.runs["llama-server"];
+  const llamaServer = serverRuns.rounds.length > 0 ? summarize(serverRuns.rounds, serverRuns.cpuMs, serverRuns.tokens) : undefined;
 
   const { baseline: bRuns, chaibox: cRuns } = ctx.runs;
   const b = summarize(bRuns.rounds, bRuns.cpuMs, bRuns.tokens);
@@ -140,19 +156,21 @@ async function bench(options: BenchOptions, res: Resources): Promise<BenchResult
     },
     baseline: b,
     chaibox: c,
-    rss: { apiPid: chaibox.server.pid, apiBytes, runnerPid, runnerBytes, baselineLoadBytes: Number.isFinite(baselineRssDelta) ? baselineRssDelta : null },
+    rss: { apiPid: chaibox.server.pid, apiBytes, runnerPid, runnerBytes, baselineLoadBytes: Number.isFinite(baselineRssDelta) ? baselineRssDelta : null, llamaServerBytes },
     ratios,
+    ...(llamaServer && { llamaServer, versusLlamaServer: ratiosOf(llamaServer, c) }),
     targets: targetsOf(ratios, apiBytes),
     notes,
   };
 }
 
 async function release(res: Resources): Promise<void> {
-  const { baseline, server, dataDir } = res;
+  const { baseline, server, dataDir, llamaServer } = res;
   res.baseline = undefined;
   res.server = undefined;
+  res.llamaServer = undefined;
   res.dataDir = undefined;
-  await Promise.allSettled([server?.stop(), baseline?.dispose()]);
+  await Promise.allSettled([server?.stop(), baseline?.dispose(), llamaServer?.stop()]);
   await dataDir?.remove();
 }
 
@@ -169,7 +187,7 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const res: Resources = { dataDir: undefined, baseline: undefined, server: undefined };
+  const res: Resources = { dataDir: undefined, baseline: undefined, server: undefined, llamaServer: undefined };
   const onSignal = (signal: NodeJS.Signals): void => {
     log(`${signal}: stopping chaibox…`);
     void release(res).finally(() => process.exit(130));

@@ -15,7 +15,7 @@ import type { BenchSampling, Prompts, RunStream } from "./workload.js";
 const SETTLE_MS = 200;
 
 export interface Side {
-  name: "baseline" | "chaibox";
+  name: "baseline" | "chaibox" | "llama-server";
   run: RunStream;
   /** CPU time so far (ms) of each process doing this side's work. */
   cpu(): Promise<Record<string, number>>;
