@@ -94,7 +94,12 @@ describe("responses", () => {
     const completed = events.at(-1);
     if (completed?.type !== "response.completed") throw new Error("expected response.completed last");
     expect(completed.response.status).toBe("completed");
-    expect(completed.response.usage).toEqual(whole.usage);
+    const { input_tokens_details: streamedDetails, ...streamedUsage } = completed.response.usage ?? {};
+    const { input_tokens_details: wholeDetails, ...wholeUsage } = whole.usage ?? {};
+    expect(streamedUsage).toEqual(wholeUsage);
+    // The same input a second time: the prompt cache holds all of it but the last token, decoded again.
+    expect(streamedDetails?.cached_tokens).toBe((whole.usage?.input_tokens ?? 0) - 1);
+    expect(wholeDetails?.cached_tokens).toBeLessThan(streamedDetails?.cached_tokens ?? 0);
     // A streamed response is stored like any other.
     const stored = await client.responses.retrieve(completed.response.id);
     expect(stored.output).toEqual(completed.response.output);
