@@ -7,9 +7,12 @@ import { ChaiboxError } from "../errors.js";
 import type { StateDatabase } from "../state/db.js";
 import { randomId, randomSecret, sha256 } from "./secrets.js";
 
-/** `inference`: the Chai/OpenAI and Ollama APIs and /metrics. `admin`: those and `/admin`. */
-export type TokenScope = "inference" | "admin";
-export const tokenScopes: readonly TokenScope[] = ["inference", "admin"];
+/**
+ * `inference`: the Chai/OpenAI and Ollama APIs and /metrics. `models`: those, and installing, pulling,
+ * deleting, copying and creating models (granted on purpose by the owner). `admin`: all of it and `/admin`.
+ */
+export type TokenScope = "inference" | "models" | "admin";
+export const tokenScopes: readonly TokenScope[] = ["inference", "models", "admin"];
 
 /** Where a token came from: the CLI, a pairing, or the admin page. */
 export type TokenSource = "cli" | "pairing" | "admin";
@@ -44,6 +47,7 @@ interface TokenRow {
   requests: number;
   prompt_tokens: number;
   completion_tokens: number;
+  manage_models: number;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -52,7 +56,9 @@ function record(row: TokenRow): TokenRecord {
   return {
     id: row.id,
     name: row.name,
-    scope: row.scope,
+    // The first migration's CHECK allows only inference and admin (SQLite cannot change a CHECK in place), so
+    // the models grant is a column beside an 'inference' scope.
+    scope: row.scope === "inference" && row.manage_models === 1 ? "models" : row.scope,
     source: row.source,
     createdAt: new Date(row.created_at).toISOString(),
     lastUsedAt: iso(row.last_used_at),
@@ -77,10 +83,10 @@ export class AppTokens {
     const token = randomSecret("chai_");
     const id = randomId("tok_");
     this.db
-      .prepare<[string, string, string, string, string, number]>(
-        "INSERT INTO app_tokens (id, name, scope, source, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      .prepare<[string, string, string, number, string, string, number]>(
+        "INSERT INTO app_tokens (id, name, scope, manage_models, source, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       )
-      .run(id, name, scope, source, sha256(token), this.now());
+      .run(id, name, scope === "admin" ? "admin" : "inference", scope === "models" ? 1 : 0, source, sha256(token), this.now());
     return { ...this.require(id), token };
   }
 
@@ -127,6 +133,15 @@ export class AppTokens {
     const row = this.db.prepare<[string], TokenRow>("SELECT * FROM app_tokens WHERE id = ?").get(id);
     if (!row) throw new ChaiboxError("token_not_found", `No app token has the id '${id}'.`);
     return record(row);
+  }
+
+  /** Changes a live token's scope, e.g. grants `models` to an app that paired with `inference`. */
+  setScope(id: string, scope: TokenScope): TokenRecord {
+    this.require(id);
+    this.db
+      .prepare<[string, number, string]>("UPDATE app_tokens SET scope = ?, manage_models = ? WHERE id = ?")
+      .run(scope === "admin" ? "admin" : "inference", scope === "models" ? 1 : 0, id);
+    return this.require(id);
   }
 
   /** Revokes a token: requests with it fail from now on. Revoking twice is not an error. */
