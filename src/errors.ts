@@ -39,6 +39,8 @@ export const errorCodes = {
   download_failed: { status: 502 },
   /** A downloaded file's SHA-256 or size differs from the one expected; nothing is installed. */
   checksum_mismatch: { status: 502 },
+  /** The pull's source (or a redirect) is the box itself, link-local, or not allowed; see models.allowHosts. */
+  pull_source_refused: { status: 403 },
   /** No pull with this id (finished pulls are kept for a while, then forgotten). */
   pull_not_found: { status: 404 },
   /** The file is already being downloaded: by another process, or in this one under another model id. */

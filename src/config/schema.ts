@@ -102,6 +102,11 @@ export const ModelsSchema = Type.Object(
         description: "Hugging Face access token for gated models, sent only to hfEndpoint (default: $HF_TOKEN)",
       }),
     ),
+    allowHosts: Type.Union([Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 64 }), Type.String({ maxLength: 4096 })], {
+      default: [],
+      description:
+        "hosts (name, address or host:port; a list, or separated by commas) that pulls may fetch from although they are this box, loopback or link-local: a LAN mirror (hfEndpoint's host is always allowed)",
+    }),
     downloadRetries: Type.Integer({
       minimum: 0,
       maximum: 100,
