@@ -162,6 +162,12 @@ async function hardwareSource(options: StartOptions, paths: Paths, logger: Logge
  * Says at every start what the owner must know: that the API is open (`--no-auth`), and until setup is done,
  * the setup code that the first-run page asks for.
  */
+/** A duration for a Node timer: 'forever' is 0, which Node's HTTP server reads as no timeout. */
+function finiteMs(value: number | string): number {
+  const ms = durationMs(value);
+  return Number.isFinite(ms) ? ms : 0;
+}
+
 function announceAuth(config: Config, auth: AuthService, logger: Logger): void {
   if (!config.auth.required) {
     logger.warn(
@@ -292,6 +298,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     loadedModels: () => scheduler.loaded().map((m) => m.modelId),
     version,
     bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    requestTimeoutMs: finiteMs(config.http.requestTimeout),
+    connectionTimeoutMs: finiteMs(config.http.connectionTimeout),
     logger,
   });
   const url = await app.listen({ host: config.host, port: config.port });

@@ -162,6 +162,23 @@ export const ResponsesSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** Limits of the HTTP server against slow or idle clients. */
+export const HttpSchema = Type.Object(
+  {
+    requestTimeout: {
+      ...Duration,
+      default: "30s",
+      description: "time a client has to send a whole request, headers and body; slower ones get 408 (" + Duration.description + ")",
+    },
+    connectionTimeout: {
+      ...Duration,
+      default: "10m",
+      description: "a connection with no bytes either way for this long is closed (" + Duration.description + ")",
+    },
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** Who may use the API (`serve --no-auth` turns `required` off). */
 export const AuthSchema = Type.Object(
   {
@@ -191,6 +208,11 @@ export const ConfigSchema = Type.Object(
       description: "generate and install the demo model (random weights) when no model is installed",
     }),
     bodyLimit: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024, description: "largest request body in bytes" }),
+    trustProxy: Type.Union([Type.Boolean(), Type.String({ minLength: 1 })], {
+      default: false,
+      description:
+        "behind a reverse proxy: true, or the proxy's addresses (comma-separated), so X-Forwarded-For/-Proto count (client addresses for rate limits, the Secure cookie behind HTTPS)",
+    }),
     mdns: Type.Union([Type.Literal("auto"), Type.Literal("avahi"), Type.Literal("embedded"), Type.Literal("off")], {
       default: "auto",
       description:
@@ -201,6 +223,7 @@ export const ConfigSchema = Type.Object(
     box: BoxSchema,
     responses: ResponsesSchema,
     auth: AuthSchema,
+    http: HttpSchema,
   },
   { additionalProperties: false },
 );
