@@ -6,6 +6,7 @@ import { mkdir, rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
+import { logSink } from "./platform/log-sink.js";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import { resolvePaths, type Paths } from "./config/paths.js";
@@ -193,7 +194,7 @@ export interface StartOptions {
 
 /** Starts chaibox with a validated configuration and listens on its port. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "chaibox" } });
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "chaibox" } }, logSink());
   const paths = resolvePaths(config.dataDir);
   await mkdir(paths.runtimeDir, { recursive: true, mode: 0o700 });
   const store = await ModelStore.open(paths.dataDir);
@@ -336,7 +337,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       runners.close();
       await app.close();
       responses.stop();
-      auth.tokens.flush();
+      auth.tokens.flushQuietly();
       db.close();
       // Only when empty: the runners' sockets are gone by now, and a directory systemd manages stays intact.
       await rmdir(paths.runtimeDir).catch(() => undefined);

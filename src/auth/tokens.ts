@@ -17,7 +17,7 @@ export const tokenScopes: readonly TokenScope[] = ["inference", "models", "admin
 /** Where a token came from: the CLI, a pairing, or the admin page. */
 export type TokenSource = "cli" | "pairing" | "admin";
 
-/** Last use is written at most this often per token (one write per request would be wasted I/O). Default 10 s. */
+/** Last use and usage are written in a batch at most this often (one write per request would be wasted I/O). 10 s. */
 const TOUCH_EVERY_MS = 10_000;
 
 export interface TokenRecord {
@@ -70,8 +70,9 @@ function record(row: TokenRow): TokenRecord {
 }
 
 export class AppTokens {
-  /** Requests counted since the last write, per token id. */
-  private readonly pending = new Map<string, { count: number; since: number }>();
+  /** Requests and model usage counted since the last write, per token id. */
+  private readonly pending = new Map<string, { count: number; lastUsedAt: number; promptTokens: number; completionTokens: number }>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: StateDatabase,
@@ -96,35 +97,66 @@ export class AppTokens {
     return row && record(row);
   }
 
-  /** Counts a request made with the token and records its last use, writing at most every 10 s per token. */
-  touch(id: string): void {
-    const now = this.now();
-    const entry = this.pending.get(id) ?? { count: 0, since: 0 };
-    entry.count++;
-    this.pending.set(id, entry);
-    if (now - entry.since < TOUCH_EVERY_MS) return;
-    this.db.prepare<[number, number, string]>("UPDATE app_tokens SET last_used_at = ?, requests = requests + ? WHERE id = ?").run(now, entry.count, id);
-    this.pending.set(id, { count: 0, since: now });
-  }
-
-  /** Writes the counts not yet written (on shutdown, and before listing). */
-  flush(): void {
-    for (const [id, entry] of this.pending) {
-      if (entry.count > 0) this.db.prepare<[number, number, string]>("UPDATE app_tokens SET last_used_at = ?, requests = requests + ? WHERE id = ?").run(this.now(), entry.count, id);
+  private entry(id: string) {
+    let entry = this.pending.get(id);
+    if (!entry) {
+      entry = { count: 0, lastUsedAt: 0, promptTokens: 0, completionTokens: 0 };
+      this.pending.set(id, entry);
     }
-    this.pending.clear();
+    // Bookkeeping is written in batches, off the request's path: at most one write every 10 s for all tokens.
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flushQuietly();
+      }, TOUCH_EVERY_MS);
+      this.timer.unref();
+    }
+    return entry;
   }
 
-  /** Adds a request's model usage to the token (one write per chat: small next to the chat itself). */
+  /** Counts a request made with the token and its last use; written with the next batch. Never throws. */
+  touch(id: string): void {
+    const entry = this.entry(id);
+    entry.count++;
+    entry.lastUsedAt = this.now();
+  }
+
+  /** Adds a request's model usage to the token; written with the next batch. Never throws. */
   addUsage(id: string, promptTokens: number, completionTokens: number): void {
-    this.db
-      .prepare<[number, number, string]>("UPDATE app_tokens SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ? WHERE id = ?")
-      .run(promptTokens, completionTokens, id);
+    const entry = this.entry(id);
+    entry.promptTokens += promptTokens;
+    entry.completionTokens += completionTokens;
+  }
+
+  /**
+   * Writes the counts not yet written, in one transaction (on shutdown, before listing, and every 10 s).
+   * @throws the database's error (a full disk: SQLITE_FULL); the counts are kept for the next try.
+   */
+  flush(): void {
+    if (this.pending.size === 0) return;
+    const update = this.db.prepare<[number, number, number, number, string]>(
+      "UPDATE app_tokens SET last_used_at = max(coalesce(last_used_at, 0), ?), requests = requests + ?, prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ? WHERE id = ?",
+    );
+    const batch = [...this.pending];
+    this.db.transaction(() => {
+      for (const [id, e] of batch) update.run(e.lastUsedAt, e.count, e.promptTokens, e.completionTokens, id);
+    })();
+    for (const [id, e] of batch) if (this.pending.get(id) === e) this.pending.delete(id);
+  }
+
+  /** {@link flush}, best effort: bookkeeping never fails a request; a full disk keeps the counts for later. */
+  flushQuietly(): boolean {
+    try {
+      this.flush();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Every token, newest first, revoked ones included (with `revokedAt`). */
   list(): TokenRecord[] {
-    this.flush();
+    this.flushQuietly();
     return this.db.prepare<[], TokenRow>("SELECT * FROM app_tokens ORDER BY created_at DESC, id").all().map(record);
   }
 
