@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { logSink } from "./platform/log-sink.js";
+import { withRequestLimits } from "./engine/request-limits.js";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import { resolvePaths, type Paths } from "./config/paths.js";
@@ -239,7 +240,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const id = boxId(db);
   // The name the owner chose on the setup page wins over the configured one, which wins over the host name.
   const boxName = () => auth.account.boxName() ?? (config.box.name || hostname() || "chaibox");
-  const inference = withTokenUsage(chai.inference, (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
+  const limits = { maxTokens: config.inference.maxTokens, timeoutMs: durationMs(config.inference.requestTimeout) };
+  const inference = withTokenUsage(withRequestLimits(chai.inference, limits), (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
   // Set once listening: the first publication already carries the name of that moment.
   const mdns: { advertiser?: Advertiser } = {};
   const announceName = (name: string): void => {

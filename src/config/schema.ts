@@ -64,9 +64,24 @@ export const InferenceSchema = Type.Object(
     queueSize: Type.Integer({
       minimum: 0,
       maximum: 10_000,
-      default: 16,
-      description: "requests that may wait for a busy model; more are answered 503 with Retry-After",
+      default: 512,
+      description: "requests that may wait for a busy model, served round robin by app token; more are answered 503 with Retry-After",
     }),
+    maxTokens: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1_048_576,
+        description: "tokens a reply may generate when the request sets no limit (default: what is left of the model's context after the prompt)",
+      }),
+    ),
+    requestTimeout: {
+      ...Duration,
+      default: "10m",
+      description:
+        "wall-clock limit of one generation, waiting for a slot included: a reply still generating then ends with finish reason length (" +
+        Duration.description +
+        ")",
+    },
     keepAlive: { ...Duration, default: "5m", description: "idle time before a model is unloaded (" + Duration.description + ")" },
     launcher: Type.Union([Type.Literal("auto"), Type.Literal("systemd"), Type.Literal("process")], {
       default: "auto",
