@@ -26,6 +26,8 @@ export const errorCodes = {
   invalid_model_output: { status: 500 },
   /** The client went away before the reply was complete (nginx's 499); nobody reads this reply. */
   client_disconnected: { status: 499 },
+  /** An unload (keep_alive 0) found the model still answering requests after the bounded wait; it unloads once they finish. */
+  model_busy: { status: 409 },
   /** The service is shutting down. */
   shutting_down: { status: 503 },
   /** A model file or store entry is invalid (not GGUF, truncated, unsupported, bad id). */

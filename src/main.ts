@@ -8,6 +8,7 @@ import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { logSink } from "./platform/log-sink.js";
 import { withRequestLimits } from "./engine/request-limits.js";
+import { unloadWithin } from "./engine/bounded-unload.js";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import { resolvePaths, type Paths } from "./config/paths.js";
@@ -240,6 +241,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const id = boxId(db);
   // The name the owner chose on the setup page wins over the configured one, which wins over the host name.
   const boxName = () => auth.account.boxName() ?? (config.box.name || hostname() || "chaibox");
+  const unloadWaitMs = finiteMs(config.inference.unloadWait);
   const limits = { maxTokens: config.inference.maxTokens, timeoutMs: durationMs(config.inference.requestTimeout) };
   const inference = withTokenUsage(withRequestLimits(chai.inference, limits), (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
   // Set once listening: the first publication already carries the name of that moment.
@@ -266,7 +268,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     admin: {
       pulls,
       store,
-      unloadModel: (id) => scheduler.unload(id),
+      unloadModel: (id) => unloadWithin(scheduler.unload(id), unloadWaitMs),
+      unloadWaitMs,
       loadedModels: () => scheduler.loaded(),
       server: { pid: process.pid, dataDir: paths.dataDir, version },
       hardware,
@@ -276,7 +279,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       models: chai.directory,
       store,
       loadedModels: () => scheduler.loaded(),
-      unloadModel: (id) => scheduler.unload(id),
+      unloadModel: (id) => unloadWithin(scheduler.unload(id), unloadWaitMs),
+      unloadWaitMs,
       pulls,
       // Read per pull: a catalog file edited while serving is picked up, as `chaibox models pull` reads it.
       resolvePull: async (name) => resolveOllamaPull(await loadCatalog(catalogPath(config)), name),

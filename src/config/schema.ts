@@ -82,6 +82,14 @@ export const InferenceSchema = Type.Object(
         Duration.description +
         ")",
     },
+    unloadWait: {
+      ...Duration,
+      default: "10s",
+      description:
+        "how long unloading or deleting a busy model waits for its requests before answering that it unloads once they finish (" +
+        Duration.description +
+        ")",
+    },
     keepAlive: { ...Duration, default: "5m", description: "idle time before a model is unloaded (" + Duration.description + ")" },
     launcher: Type.Union([Type.Literal("auto"), Type.Literal("systemd"), Type.Literal("process")], {
       default: "auto",
