@@ -16,7 +16,8 @@ afterAll(async () => server.dispose());
 /** Starts a long streamed generation on `model`; resolves with its done_reason once it ends. */
 async function longGeneration(model: string): Promise<{ firstChunk: Promise<void>; done: Promise<string | undefined> }> {
   const response = await fetch(`${server.url}/api/generate`, { method: "POST", body: JSON.stringify({ model, prompt: "Tell me everything.", options: { num_predict: 600 } }) });
-  const reader = response.body!.getReader();
+  if (!response.body) throw new Error("no body");
+  const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   let first: () => void = () => undefined;
   const firstChunk = new Promise<void>((resolve) => (first = resolve));
   const done = (async () => {
