@@ -305,7 +305,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     loadedModels: () => scheduler.loaded().map((m) => m.modelId),
     version,
     bodyLimit: config.bodyLimit,
-    trustProxy: config.trustProxy,
+    // From the environment a boolean arrives as text; any other text is the proxy's addresses.
+    trustProxy: config.trustProxy === "true" ? true : config.trustProxy === "false" ? false : config.trustProxy,
     requestTimeoutMs: finiteMs(config.http.requestTimeout),
     connectionTimeoutMs: finiteMs(config.http.connectionTimeout),
     logger,
