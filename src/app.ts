@@ -6,7 +6,8 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyBaseLogger } from "fastify";
 import type { InferenceService } from "./engine/contract.js";
-import { normalizeError, openAiError } from "./api/errors.js";
+import { normalizeError } from "./api/errors.js";
+import { clientErrorHandler, frameworkErrors, notFoundOrWrongMethod, sendError } from "./api/error-contract.js";
 import { chatCompletionsRoutes } from "./api/openai/chat-completions.js";
 import { embeddingsRoutes } from "./api/openai/embeddings.js";
 import { responsesRoutes, type ResponseRecords } from "./api/openai/responses.js";
@@ -61,6 +62,15 @@ export interface AppDeps {
   version: string;
   /** Largest accepted request body in bytes. Default 8 MiB. */
   bodyLimit?: number;
+  /**
+   * Trust `X-Forwarded-*` from a reverse proxy (Fastify's `trustProxy`: true, or the proxy's addresses), so
+   * the client's address and https are seen as the proxy saw them. Default false.
+   */
+  trustProxy?: boolean | string;
+  /** Time for a client to send a whole request, headers and body, in ms. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** A connection with no traffic either way for this long is closed, in ms. Default 10 min. */
+  connectionTimeoutMs?: number;
   /** Storage of the Responses API (`/v1/responses`); default: the Responses API is not served. */
   responses?: ResponseRecords;
   /** The Ollama dialect under `/api`; default: not served. */
@@ -81,6 +91,7 @@ export interface AppDeps {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const requestTimeout = deps.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     loggerInstance: deps.logger || undefined,
     logger: deps.logger === undefined || deps.logger === false ? false : undefined,
@@ -89,19 +100,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
     forceCloseConnections: true,
+    trustProxy: deps.trustProxy ?? false,
+    // A slow client (one byte every few seconds) must not hold a connection for ever: the whole request must
+    // arrive within requestTimeout; an idle connection (no bytes either way, e.g. a stalled reader of a
+    // stream) closes after connectionTimeout, which is longer than any reply takes to start.
+    requestTimeout,
+    connectionTimeout: deps.connectionTimeoutMs ?? 600_000,
+    // Node checks for late requests every 30 s by default: a 30 s limit would really be up to a minute.
+    http: { connectionsCheckingInterval: 1000, headersTimeout: requestTimeout, requestTimeout },
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler((error, request, reply) => {
     const normalized = normalizeError(error);
     if (normalized.internal) request.log.error({ err: error }, "request failed");
-    if (normalized.retryAfterSeconds !== undefined) void reply.header("retry-after", String(normalized.retryAfterSeconds));
-    return reply.status(normalized.status).send(openAiError(normalized));
+    return sendError(request, reply, normalized);
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    const message = `Unknown route: ${request.method} ${request.url.split("?")[0] ?? ""}`;
-    return reply.status(404).send({ error: { message, type: "invalid_request_error", param: null, code: "unknown_route" } });
-  });
+  app.setNotFoundHandler(notFoundOrWrongMethod(app));
 
   await app.register(cookie);
   // Limits apply only to the routes that ask for one (sign-in, setup code, pairing requests).

@@ -26,6 +26,8 @@ export const errorCodes = {
   invalid_model_output: { status: 500 },
   /** The client went away before the reply was complete (nginx's 499); nobody reads this reply. */
   client_disconnected: { status: 499 },
+  /** An unload (keep_alive 0) found the model still answering requests after the bounded wait; it unloads once they finish. */
+  model_busy: { status: 409 },
   /** The service is shutting down. */
   shutting_down: { status: 503 },
   /** A model file or store entry is invalid (not GGUF, truncated, unsupported, bad id). */
@@ -39,6 +41,8 @@ export const errorCodes = {
   download_failed: { status: 502 },
   /** A downloaded file's SHA-256 or size differs from the one expected; nothing is installed. */
   checksum_mismatch: { status: 502 },
+  /** The pull's source (or a redirect) is the box itself, link-local, or not allowed; see models.allowHosts. */
+  pull_source_refused: { status: 403 },
   /** No pull with this id (finished pulls are kept for a while, then forgotten). */
   pull_not_found: { status: 404 },
   /** The file is already being downloaded: by another process, or in this one under another model id. */

@@ -6,6 +6,9 @@ import { mkdir, rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
+import { logSink } from "./platform/log-sink.js";
+import { withRequestLimits } from "./engine/request-limits.js";
+import { unloadWithin } from "./engine/bounded-unload.js";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import { resolvePaths, type Paths } from "./config/paths.js";
@@ -162,6 +165,12 @@ async function hardwareSource(options: StartOptions, paths: Paths, logger: Logge
  * Says at every start what the owner must know: that the API is open (`--no-auth`), and until setup is done,
  * the setup code that the first-run page asks for.
  */
+/** A duration for a Node timer: 'forever' is 0, which Node's HTTP server reads as no timeout. */
+function finiteMs(value: number | string): number {
+  const ms = durationMs(value);
+  return Number.isFinite(ms) ? ms : 0;
+}
+
 function announceAuth(config: Config, auth: AuthService, logger: Logger): void {
   if (!config.auth.required) {
     logger.warn(
@@ -187,7 +196,7 @@ export interface StartOptions {
 
 /** Starts chaibox with a validated configuration and listens on its port. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "chaibox" } });
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "chaibox" } }, logSink());
   const paths = resolvePaths(config.dataDir);
   await mkdir(paths.runtimeDir, { recursive: true, mode: 0o700 });
   const store = await ModelStore.open(paths.dataDir);
@@ -232,7 +241,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const id = boxId(db);
   // The name the owner chose on the setup page wins over the configured one, which wins over the host name.
   const boxName = () => auth.account.boxName() ?? (config.box.name || hostname() || "chaibox");
-  const inference = withTokenUsage(chai.inference, (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
+  const unloadWaitMs = finiteMs(config.inference.unloadWait);
+  const limits = { maxTokens: config.inference.maxTokens, timeoutMs: durationMs(config.inference.requestTimeout) };
+  const inference = withTokenUsage(withRequestLimits(chai.inference, limits), (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
   // Set once listening: the first publication already carries the name of that moment.
   const mdns: { advertiser?: Advertiser } = {};
   const announceName = (name: string): void => {
@@ -257,7 +268,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     admin: {
       pulls,
       store,
-      unloadModel: (id) => scheduler.unload(id),
+      unloadModel: (id) => unloadWithin(scheduler.unload(id), unloadWaitMs),
+      unloadWaitMs,
       loadedModels: () => scheduler.loaded(),
       server: { pid: process.pid, dataDir: paths.dataDir, version },
       hardware,
@@ -267,7 +279,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       models: chai.directory,
       store,
       loadedModels: () => scheduler.loaded(),
-      unloadModel: (id) => scheduler.unload(id),
+      unloadModel: (id) => unloadWithin(scheduler.unload(id), unloadWaitMs),
+      unloadWaitMs,
       pulls,
       // Read per pull: a catalog file edited while serving is picked up, as `chaibox models pull` reads it.
       resolvePull: async (name) => resolveOllamaPull(await loadCatalog(catalogPath(config)), name),
@@ -292,6 +305,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     loadedModels: () => scheduler.loaded().map((m) => m.modelId),
     version,
     bodyLimit: config.bodyLimit,
+    // From the environment a boolean arrives as text; any other text is the proxy's addresses.
+    trustProxy: config.trustProxy === "true" ? true : config.trustProxy === "false" ? false : config.trustProxy,
+    requestTimeoutMs: finiteMs(config.http.requestTimeout),
+    connectionTimeoutMs: finiteMs(config.http.connectionTimeout),
     logger,
   });
   const url = await app.listen({ host: config.host, port: config.port });
@@ -327,7 +344,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       runners.close();
       await app.close();
       responses.stop();
-      auth.tokens.flush();
+      auth.tokens.flushQuietly();
       db.close();
       // Only when empty: the runners' sockets are gone by now, and a directory systemd manages stays intact.
       await rmdir(paths.runtimeDir).catch(() => undefined);

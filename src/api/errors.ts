@@ -67,6 +67,12 @@ function fromValidation(error: FastifyError): NormalizedError {
   return { status: 400, code: ajvCode(first.keyword), message, param, internal: false };
 }
 
+/** SQLite's "database or disk is full" and the file system's ENOSPC/EDQUOT: a write the disk had no room for. */
+function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "SQLITE_FULL" || code === "ENOSPC" || code === "EDQUOT";
+}
+
 export function normalizeError(error: unknown): NormalizedError {
   if (error instanceof ChaiboxError) {
     const out: NormalizedError = {
@@ -78,6 +84,15 @@ export function normalizeError(error: unknown): NormalizedError {
     };
     if (error.details.retryAfterSeconds !== undefined) out.retryAfterSeconds = error.details.retryAfterSeconds;
     return out;
+  }
+  if (isDiskFull(error)) {
+    return {
+      status: 507,
+      code: "insufficient_storage",
+      message: "The box's disk is full, so this change could not be saved. Free some space (chaibox models rm <id>) and try again.",
+      param: null,
+      internal: false,
+    };
   }
   const fe = error as Partial<FastifyError>;
   if (fe.validation) return fromValidation(fe as FastifyError);

@@ -65,9 +65,12 @@ function credential(request: FastifyRequest, options: GuardOptions): AuthContext
   return session && { kind: "session", sessionId: session.id, csrfToken: session.csrfToken };
 }
 
-function checkAdmin(request: FastifyRequest, auth: AuthContext | undefined): void {
+function checkAdmin(request: FastifyRequest, auth: AuthContext | undefined, access: "models" | "admin"): void {
   if (auth === undefined || auth.kind === "anonymous") throw new ChaiboxError("not_signed_in", "Sign in as the box's admin (or send an admin token) to use this route.");
-  if (auth.kind === "token" && auth.scope !== "admin") throw new ChaiboxError("forbidden", "This token has the 'inference' scope; the admin API needs an 'admin' token.");
+  if (auth.kind === "token" && auth.scope !== "admin" && !(access === "models" && auth.scope === "models")) {
+    const needs = access === "models" ? "a 'models' or 'admin' token (the owner grants 'models' on the Apps screen or with 'chaibox token create --scope models')" : "an 'admin' token";
+    throw new ChaiboxError("forbidden", `This token has the '${auth.scope}' scope; ${access === "models" ? "managing models" : "the admin API"} needs ${needs}.`);
+  }
   if (auth.kind === "session" && !isSafeMethod(request.method)) {
     const sent = request.headers[CSRF_HEADER];
     if (typeof sent !== "string" || !sameSecret(sent, auth.csrfToken)) {
@@ -93,11 +96,14 @@ export function authGuard(options: GuardOptions) {
         if (!options.required || auth?.kind === "token" || auth?.kind === "local") return;
         throw new ChaiboxError("invalid_api_key", "This API needs a bearer token: 'Authorization: Bearer <token>'. Pair the app with the box, or create a token with 'chaibox token create'.");
       }
+      // With authentication off, model management and /admin stay on this machine: an open LAN port must
+      // not let any client install, delete or reconfigure.
       if (!options.required && isLoopback(request.socket.remoteAddress)) return;
       if (!options.required && auth?.kind !== "local") {
-        throw new ChaiboxError("forbidden", "Authentication is off (serve --no-auth): the admin API answers only on this machine (127.0.0.1 or ::1).");
+        const what = access === "models" ? "model management (pull, delete, copy, create)" : "the admin API";
+        throw new ChaiboxError("forbidden", `Authentication is off (serve --no-auth): ${what} answers only on this machine (127.0.0.1 or ::1).`);
       }
-      checkAdmin(request, auth);
+      checkAdmin(request, auth, access);
     } catch (error) {
       if (error instanceof ChaiboxError && error.status === 401) void reply.header("www-authenticate", 'Bearer realm="chaibox"');
       throw error;

@@ -16,6 +16,8 @@ export interface PairingOptions {
   intervalSeconds?: number;
   /** Pending requests at most; more are refused with `rate_limited`, so apps cannot flood the owner. Default 20. */
   maxPending?: number;
+  /** Pending requests from one address at most, so one address cannot block every other app. Default 3. */
+  maxPendingPerAddress?: number;
   now?: () => number;
 }
 
@@ -59,6 +61,7 @@ export class Pairings {
   private readonly expiresInS: number;
   private readonly intervalS: number;
   private readonly maxPending: number;
+  private readonly maxPerAddress: number;
   private readonly now: () => number;
 
   constructor(
@@ -69,6 +72,7 @@ export class Pairings {
     this.expiresInS = options.expiresInSeconds ?? 600;
     this.intervalS = options.intervalSeconds ?? 5;
     this.maxPending = options.maxPending ?? 20;
+    this.maxPerAddress = options.maxPendingPerAddress ?? 3;
     this.now = options.now ?? Date.now;
   }
 
@@ -76,7 +80,13 @@ export class Pairings {
   request(app: { name: string; id?: string | undefined; address?: string | undefined }): PairingGrant {
     const now = this.now();
     this.db.prepare("DELETE FROM pairings WHERE expires_at < ?").run(now - KEEP_MS);
-    if (this.pending().length >= this.maxPending) {
+    const pending = this.pending();
+    if (app.address !== undefined && pending.filter((p) => p.clientAddress === app.address).length >= this.maxPerAddress) {
+      throw new ChaiboxError("rate_limited", `This address already has ${this.maxPerAddress} pairing requests waiting; try again once the owner has answered them.`, {
+        retryAfterSeconds: 60,
+      });
+    }
+    if (pending.length >= this.maxPending) {
       throw new ChaiboxError("rate_limited", "Too many apps are waiting for approval; try again once the owner has answered them.", {
         retryAfterSeconds: 60,
       });

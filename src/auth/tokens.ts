@@ -7,14 +7,17 @@ import { ChaiboxError } from "../errors.js";
 import type { StateDatabase } from "../state/db.js";
 import { randomId, randomSecret, sha256 } from "./secrets.js";
 
-/** `inference`: the Chai/OpenAI and Ollama APIs and /metrics. `admin`: those and `/admin`. */
-export type TokenScope = "inference" | "admin";
-export const tokenScopes: readonly TokenScope[] = ["inference", "admin"];
+/**
+ * `inference`: the Chai/OpenAI and Ollama APIs and /metrics. `models`: those, and installing, pulling,
+ * deleting, copying and creating models (granted on purpose by the owner). `admin`: all of it and `/admin`.
+ */
+export type TokenScope = "inference" | "models" | "admin";
+export const tokenScopes: readonly TokenScope[] = ["inference", "models", "admin"];
 
 /** Where a token came from: the CLI, a pairing, or the admin page. */
 export type TokenSource = "cli" | "pairing" | "admin";
 
-/** Last use is written at most this often per token (one write per request would be wasted I/O). Default 10 s. */
+/** Last use and usage are written in a batch at most this often (one write per request would be wasted I/O). 10 s. */
 const TOUCH_EVERY_MS = 10_000;
 
 export interface TokenRecord {
@@ -44,6 +47,7 @@ interface TokenRow {
   requests: number;
   prompt_tokens: number;
   completion_tokens: number;
+  manage_models: number;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -52,7 +56,9 @@ function record(row: TokenRow): TokenRecord {
   return {
     id: row.id,
     name: row.name,
-    scope: row.scope,
+    // The first migration's CHECK allows only inference and admin (SQLite cannot change a CHECK in place), so
+    // the models grant is a column beside an 'inference' scope.
+    scope: row.scope === "inference" && row.manage_models === 1 ? "models" : row.scope,
     source: row.source,
     createdAt: new Date(row.created_at).toISOString(),
     lastUsedAt: iso(row.last_used_at),
@@ -64,8 +70,9 @@ function record(row: TokenRow): TokenRecord {
 }
 
 export class AppTokens {
-  /** Requests counted since the last write, per token id. */
-  private readonly pending = new Map<string, { count: number; since: number }>();
+  /** Requests and model usage counted since the last write, per token id. */
+  private readonly pending = new Map<string, { count: number; lastUsedAt: number; promptTokens: number; completionTokens: number }>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: StateDatabase,
@@ -77,10 +84,10 @@ export class AppTokens {
     const token = randomSecret("chai_");
     const id = randomId("tok_");
     this.db
-      .prepare<[string, string, string, string, string, number]>(
-        "INSERT INTO app_tokens (id, name, scope, source, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      .prepare<[string, string, string, number, string, string, number]>(
+        "INSERT INTO app_tokens (id, name, scope, manage_models, source, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       )
-      .run(id, name, scope, source, sha256(token), this.now());
+      .run(id, name, scope === "admin" ? "admin" : "inference", scope === "models" ? 1 : 0, source, sha256(token), this.now());
     return { ...this.require(id), token };
   }
 
@@ -90,35 +97,66 @@ export class AppTokens {
     return row && record(row);
   }
 
-  /** Counts a request made with the token and records its last use, writing at most every 10 s per token. */
-  touch(id: string): void {
-    const now = this.now();
-    const entry = this.pending.get(id) ?? { count: 0, since: 0 };
-    entry.count++;
-    this.pending.set(id, entry);
-    if (now - entry.since < TOUCH_EVERY_MS) return;
-    this.db.prepare<[number, number, string]>("UPDATE app_tokens SET last_used_at = ?, requests = requests + ? WHERE id = ?").run(now, entry.count, id);
-    this.pending.set(id, { count: 0, since: now });
-  }
-
-  /** Writes the counts not yet written (on shutdown, and before listing). */
-  flush(): void {
-    for (const [id, entry] of this.pending) {
-      if (entry.count > 0) this.db.prepare<[number, number, string]>("UPDATE app_tokens SET last_used_at = ?, requests = requests + ? WHERE id = ?").run(this.now(), entry.count, id);
+  private entry(id: string) {
+    let entry = this.pending.get(id);
+    if (!entry) {
+      entry = { count: 0, lastUsedAt: 0, promptTokens: 0, completionTokens: 0 };
+      this.pending.set(id, entry);
     }
-    this.pending.clear();
+    // Bookkeeping is written in batches, off the request's path: at most one write every 10 s for all tokens.
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flushQuietly();
+      }, TOUCH_EVERY_MS);
+      this.timer.unref();
+    }
+    return entry;
   }
 
-  /** Adds a request's model usage to the token (one write per chat: small next to the chat itself). */
+  /** Counts a request made with the token and its last use; written with the next batch. Never throws. */
+  touch(id: string): void {
+    const entry = this.entry(id);
+    entry.count++;
+    entry.lastUsedAt = this.now();
+  }
+
+  /** Adds a request's model usage to the token; written with the next batch. Never throws. */
   addUsage(id: string, promptTokens: number, completionTokens: number): void {
-    this.db
-      .prepare<[number, number, string]>("UPDATE app_tokens SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ? WHERE id = ?")
-      .run(promptTokens, completionTokens, id);
+    const entry = this.entry(id);
+    entry.promptTokens += promptTokens;
+    entry.completionTokens += completionTokens;
+  }
+
+  /**
+   * Writes the counts not yet written, in one transaction (on shutdown, before listing, and every 10 s).
+   * @throws the database's error (a full disk: SQLITE_FULL); the counts are kept for the next try.
+   */
+  flush(): void {
+    if (this.pending.size === 0) return;
+    const update = this.db.prepare<[number, number, number, number, string]>(
+      "UPDATE app_tokens SET last_used_at = max(coalesce(last_used_at, 0), ?), requests = requests + ?, prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ? WHERE id = ?",
+    );
+    const batch = [...this.pending];
+    this.db.transaction(() => {
+      for (const [id, e] of batch) update.run(e.lastUsedAt, e.count, e.promptTokens, e.completionTokens, id);
+    })();
+    for (const [id, e] of batch) if (this.pending.get(id) === e) this.pending.delete(id);
+  }
+
+  /** {@link flush}, best effort: bookkeeping never fails a request; a full disk keeps the counts for later. */
+  flushQuietly(): boolean {
+    try {
+      this.flush();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Every token, newest first, revoked ones included (with `revokedAt`). */
   list(): TokenRecord[] {
-    this.flush();
+    this.flushQuietly();
     return this.db.prepare<[], TokenRow>("SELECT * FROM app_tokens ORDER BY created_at DESC, id").all().map(record);
   }
 
@@ -127,6 +165,15 @@ export class AppTokens {
     const row = this.db.prepare<[string], TokenRow>("SELECT * FROM app_tokens WHERE id = ?").get(id);
     if (!row) throw new ChaiboxError("token_not_found", `No app token has the id '${id}'.`);
     return record(row);
+  }
+
+  /** Changes a live token's scope, e.g. grants `models` to an app that paired with `inference`. */
+  setScope(id: string, scope: TokenScope): TokenRecord {
+    this.require(id);
+    this.db
+      .prepare<[string, number, string]>("UPDATE app_tokens SET scope = ?, manage_models = ? WHERE id = ?")
+      .run(scope === "admin" ? "admin" : "inference", scope === "models" ? 1 : 0, id);
+    return this.require(id);
   }
 
   /** Revokes a token: requests with it fail from now on. Revoking twice is not an error. */

@@ -26,14 +26,19 @@ export function withTokenUsage<T extends InferenceService>(service: T, sink: Usa
       // Counting is best effort: it must never fail the request it counts.
     }
   };
+  // The token also takes its turn in a busy model's queue (round robin between apps).
+  const withOwner = (admission: AdmissionOptions | undefined): AdmissionOptions | undefined => {
+    const tokenId = requestToken.getStore()?.tokenId;
+    return tokenId === undefined ? admission : { ...admission, owner: tokenId };
+  };
   async function* chat(modelId: string, request: ChatRequest, signal: AbortSignal, admission?: AdmissionOptions): AsyncGenerator<ChatEvent> {
-    for await (const event of service.chat(modelId, request, signal, admission)) {
+    for await (const event of service.chat(modelId, request, signal, withOwner(admission))) {
       if (event.type === "done") add(event.usage.promptTokens, event.usage.completionTokens);
       yield event;
     }
   }
   async function embed(modelId: string, request: EmbedRequest, signal: AbortSignal, admission?: AdmissionOptions) {
-    const result = await service.embed(modelId, request, signal, admission);
+    const result = await service.embed(modelId, request, signal, withOwner(admission));
     add(result.promptTokens, 0);
     return result;
   }

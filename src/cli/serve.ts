@@ -1,6 +1,7 @@
 /** `chaibox serve`: runs the service until SIGTERM/SIGINT. */
 import { configKeys } from "../config/load.js";
 import { pino } from "pino";
+import { logSink } from "../platform/log-sink.js";
 import { startServer } from "../main.js";
 import { ServiceState } from "../platform/service-state.js";
 import { commonHelp, configFrom, parse, parseInteger } from "./args.js";
@@ -58,7 +59,8 @@ export async function serveCommand(args: string[]): Promise<void> {
     logLevel: values["log-level"],
     ...(values["no-mdns"] === true && { mdns: "off" }),
   });
-  const logger = pino({ level: config.logLevel, base: { service: "chaibox" } });
+  // Logging never blocks or ends the server, even with stdout on a full disk (platform/log-sink.ts).
+  const logger = pino({ level: config.logLevel, base: { service: "chaibox" } }, logSink());
   const service = new ServiceState(logger.child({ module: "systemd" }));
   // A first start may generate the demo model and measure model files: more than a default start timeout.
   service.extendStart(START_ALLOWANCE_MS);

@@ -9,7 +9,7 @@ export function tokenHelp(): string {
   return `Usage: chaibox token <action> [options]
 
 Actions:
-  token create --name N [--scope inference|admin]   make a token and print it (the only time it is shown)
+  token create --name N [--scope inference|models|admin] make a token and print it (the only time it is shown)
   token list                                        every token: name, scope, last use, requests, revoked
   token revoke <id>                                 revoke a token: requests with it fail from now on
 
@@ -19,7 +19,7 @@ server sees new and revoked tokens at once.
 
 Options:
   --name N          a name that says which app or script uses the token
-  --scope S         inference (default) or admin
+  --scope S         inference (default), models (inference plus pull/delete models) or admin
   --json            machine-readable output
 ${commonHelp}`;
 }
@@ -34,7 +34,7 @@ function listTable(tokens: TokenRecord[]): string {
 
 function scopeOf(value: string | undefined): TokenScope {
   if (value === undefined) return "inference";
-  if (!(tokenScopes as readonly string[]).includes(value)) throw new UsageError(`--scope must be inference or admin, got '${value}'`);
+  if (!(tokenScopes as readonly string[]).includes(value)) throw new UsageError(`--scope must be inference, models or admin, got '${value}'`);
   return value as TokenScope;
 }
 

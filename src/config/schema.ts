@@ -64,9 +64,32 @@ export const InferenceSchema = Type.Object(
     queueSize: Type.Integer({
       minimum: 0,
       maximum: 10_000,
-      default: 16,
-      description: "requests that may wait for a busy model; more are answered 503 with Retry-After",
+      default: 512,
+      description: "requests that may wait for a busy model, served round robin by app token; more are answered 503 with Retry-After",
     }),
+    maxTokens: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1_048_576,
+        description: "tokens a reply may generate when the request sets no limit (default: what is left of the model's context after the prompt)",
+      }),
+    ),
+    requestTimeout: {
+      ...Duration,
+      default: "10m",
+      description:
+        "wall-clock limit of one generation, waiting for a slot included: a reply still generating then ends with finish reason length (" +
+        Duration.description +
+        ")",
+    },
+    unloadWait: {
+      ...Duration,
+      default: "10s",
+      description:
+        "how long unloading or deleting a busy model waits for its requests before answering that it unloads once they finish (" +
+        Duration.description +
+        ")",
+    },
     keepAlive: { ...Duration, default: "5m", description: "idle time before a model is unloaded (" + Duration.description + ")" },
     launcher: Type.Union([Type.Literal("auto"), Type.Literal("systemd"), Type.Literal("process")], {
       default: "auto",
@@ -102,6 +125,11 @@ export const ModelsSchema = Type.Object(
         description: "Hugging Face access token for gated models, sent only to hfEndpoint (default: $HF_TOKEN)",
       }),
     ),
+    allowHosts: Type.Union([Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 64 }), Type.String({ maxLength: 4096 })], {
+      default: [],
+      description:
+        "hosts (name, address or host:port; a list, or separated by commas) that pulls may fetch from although they are this box, loopback or link-local: a LAN mirror (hfEndpoint's host is always allowed)",
+    }),
     downloadRetries: Type.Integer({
       minimum: 0,
       maximum: 100,
@@ -157,6 +185,23 @@ export const ResponsesSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** Limits of the HTTP server against slow or idle clients. */
+export const HttpSchema = Type.Object(
+  {
+    requestTimeout: {
+      ...Duration,
+      default: "30s",
+      description: "time a client has to send a whole request, headers and body; slower ones get 408 (" + Duration.description + ")",
+    },
+    connectionTimeout: {
+      ...Duration,
+      default: "10m",
+      description: "a connection with no bytes either way for this long is closed (" + Duration.description + ")",
+    },
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** Who may use the API (`serve --no-auth` turns `required` off). */
 export const AuthSchema = Type.Object(
   {
@@ -186,6 +231,11 @@ export const ConfigSchema = Type.Object(
       description: "generate and install the demo model (random weights) when no model is installed",
     }),
     bodyLimit: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024, description: "largest request body in bytes" }),
+    trustProxy: Type.Union([Type.Boolean(), Type.String({ minLength: 1 })], {
+      default: false,
+      description:
+        "behind a reverse proxy: true, or the proxy's addresses (comma-separated), so X-Forwarded-For/-Proto count (client addresses for rate limits, the Secure cookie behind HTTPS)",
+    }),
     mdns: Type.Union([Type.Literal("auto"), Type.Literal("avahi"), Type.Literal("embedded"), Type.Literal("off")], {
       default: "auto",
       description:
@@ -196,6 +246,7 @@ export const ConfigSchema = Type.Object(
     box: BoxSchema,
     responses: ResponsesSchema,
     auth: AuthSchema,
+    http: HttpSchema,
   },
   { additionalProperties: false },
 );

@@ -211,6 +211,11 @@ export interface AdmissionOptions {
    * the model as soon as it is idle; Infinity keeps it loaded. Default: the model's current keep-alive.
    */
   keepAliveMs?: number;
+  /**
+   * Who asks (an app token's id): a busy model's queue is served round robin between owners, so one app
+   * cannot starve the others. Default: '' (all requests without an owner share one turn).
+   */
+  owner?: string;
 }
 
 /** The API process's view of inference: dialects call this and nothing else. */

@@ -24,6 +24,8 @@ export interface Runner {
 export interface Waiter {
   grant(lease: Lease): void;
   fail(error: Error): void;
+  /** Whose request it is (an app token's id; '' for none), for round robin between apps. */
+  owner: string;
 }
 
 /** Everything the scheduler tracks for one model; it exists while the model has a runner or demand. */
@@ -38,6 +40,8 @@ export interface ModelEntry {
   launchAbort: AbortController | undefined;
   active: number;
   readonly queue: Waiter[];
+  /** When each owner was last granted a slot (a counter), for round robin; see {@link takeFair}. */
+  readonly servedAt: Map<string, number>;
   /** Recency for LRU eviction: a counter, not the clock, so ties cannot happen under a fake clock. */
   lastUsed: number;
   timer: { handle: unknown } | undefined;
@@ -69,6 +73,7 @@ export function newEntry(modelId: string, options: LoadOptions): ModelEntry {
     launchAbort: undefined,
     active: 0,
     queue: [],
+    servedAt: new Map(),
     lastUsed: 0,
     timer: undefined,
     expiresAt: null,
@@ -81,7 +86,7 @@ export function newEntry(modelId: string, options: LoadOptions): ModelEntry {
  * Queues a request on `entry` (FIFO) until the scheduler grants it a lease or fails it. Aborting `signal`
  * takes it out of the queue, rejects with the signal's reason and calls `onLeave`.
  */
-export function enqueue(entry: ModelEntry, signal: AbortSignal, onLeave: () => void): Promise<Lease> {
+export function enqueue(entry: ModelEntry, signal: AbortSignal, onLeave: () => void, owner = ""): Promise<Lease> {
   return new Promise<Lease>((resolve, reject) => {
     const onAbort = (): void => {
       const index = entry.queue.indexOf(waiter);
@@ -90,6 +95,7 @@ export function enqueue(entry: ModelEntry, signal: AbortSignal, onLeave: () => v
       onLeave();
     };
     const waiter: Waiter = {
+      owner,
       grant: (lease) => {
         signal.removeEventListener("abort", onAbort);
         resolve(lease);
@@ -114,6 +120,34 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
 /** Sequences one runner serves at once: what the runner reports once up, else what it was asked for. */
 export function capacityOf(entry: ModelEntry): number {
   return Math.max(1, entry.runner?.handle.info.parallel ?? entry.options.parallel);
+}
+
+/**
+ * Takes the next waiter round robin by owner: the first in the queue whose owner was served longest ago (or
+ * never), so one app with many requests queued cannot starve the others; FIFO within an owner.
+ */
+export function takeFair(entry: ModelEntry, counter: number): Waiter | undefined {
+  let best = -1;
+  let bestServed = Infinity;
+  for (let i = 0; i < entry.queue.length; i++) {
+    const served = entry.servedAt.get((entry.queue[i] as Waiter).owner) ?? -1;
+    if (served < bestServed) {
+      best = i;
+      bestServed = served;
+      if (served === -1) break;
+    }
+  }
+  if (best < 0) return undefined;
+  const [waiter] = entry.queue.splice(best, 1);
+  if (waiter) {
+    entry.servedAt.set(waiter.owner, counter);
+    // Owners with nothing queued are forgotten, so the map stays as small as the queue.
+    if (entry.servedAt.size > 2 * entry.queue.length + 16) {
+      const queued = new Set(entry.queue.map((w) => w.owner));
+      for (const key of entry.servedAt.keys()) if (!queued.has(key) && key !== waiter.owner) entry.servedAt.delete(key);
+    }
+  }
+  return waiter;
 }
 
 /** A runner with nothing running, queued or loading: a candidate for keep-alive expiry and eviction. */

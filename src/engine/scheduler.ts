@@ -8,7 +8,7 @@ import type { RunnerLauncher } from "./runner-handle.js";
 import { realClock, silentLogger, type LoadedModelStatus, type ModelStats, type SchedulerClock, type SchedulerLogger, type SchedulerOptions } from "./scheduler-types.js";
 import type { Lease, ModelEntry, Runner } from "./model-entry.js";
 import { applyAdmission, armKeepAlive, capacityOf, checkAdmission, clearKeepAlive, deferred, enqueue, isIdle, isUnused, keepsForever } from "./model-entry.js";
-import { leastRecentlyUsedIdle, loadedStatusOf, newEntry, nextAverageMs, queueFullError, settleUnload, shuttingDownError, statsOf } from "./model-entry.js";
+import { leastRecentlyUsedIdle, loadedStatusOf, newEntry, nextAverageMs, queueFullError, settleUnload, shuttingDownError, statsOf, takeFair } from "./model-entry.js";
 import { callLease, streamLease, type LeaseHooks } from "./lease-stream.js";
 import { wrongModelKindError } from "./model-kind.js";
 import { ChaiboxError, isChaiboxError } from "../errors.js";
@@ -21,6 +21,7 @@ export class Scheduler implements InferenceService {
   private readonly launcher: RunnerLauncher;
   private readonly resolveModel: (modelId: string) => Promise<LoadOptions>;
   private readonly queueSize: number;
+  private grantCounter = 0; // grants to queued requests so far: the clock of round robin between owners
   private keepAliveMs: number;
   private readonly maxLoadedModels: number;
   private readonly clock: SchedulerClock;
@@ -165,7 +166,7 @@ export class Scheduler implements InferenceService {
    */
   private async acquire(modelId: string, kind: ModelKind | undefined, signal: AbortSignal, admission: AdmissionOptions | undefined): Promise<Lease> {
     checkAdmission(admission);
-    const lease = await this.admit(modelId, kind, signal);
+    const lease = await this.admit(modelId, kind, signal, admission?.owner ?? "");
     // Granted to a waiter when the runner came up: only now is the kind known.
     const actual = lease.handle.info.kind;
     if (kind === undefined || actual === kind) {
@@ -188,7 +189,7 @@ export class Scheduler implements InferenceService {
     return error;
   }
 
-  private async admit(modelId: string, kind: ModelKind | undefined, signal: AbortSignal): Promise<Lease> {
+  private async admit(modelId: string, kind: ModelKind | undefined, signal: AbortSignal, owner: string): Promise<Lease> {
     if (this.shuttingDown) throw shuttingDownError();
     signal.throwIfAborted();
     let entry = this.models.get(modelId);
@@ -216,7 +217,7 @@ export class Scheduler implements InferenceService {
       if (target.queue.length === 0 && target.active === 0) target.launchAbort?.abort();
       this.forgetIfUnused(target);
       this.notify();
-    });
+    }, owner);
     this.pump(target);
     return queued;
   }
@@ -250,7 +251,7 @@ export class Scheduler implements InferenceService {
     this.notify();
   }
 
-  /** Hands free slots to waiters in FIFO order, or starts a load when waiters have no runner. */
+  /** Hands free slots to waiters round robin by owner (takeFair), or starts a load when waiters have no runner. */
   private pump(entry: ModelEntry): void {
     if (this.shuttingDown) return;
     if (!entry.runner) {
@@ -259,7 +260,7 @@ export class Scheduler implements InferenceService {
     }
     const capacity = capacityOf(entry);
     while (entry.active < capacity) {
-      const waiter = entry.queue.shift();
+      const waiter = takeFair(entry, ++this.grantCounter);
       if (!waiter) break;
       waiter.grant(this.grant(entry));
     }

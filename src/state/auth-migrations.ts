@@ -52,4 +52,9 @@ export const authMigrations: readonly Migration[] = [
       ALTER TABLE app_tokens ADD COLUMN completion_tokens INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    // A token with the 'models' scope: its scope column says 'inference' (the CHECK above) and this flag is 1.
+    name: "auth-3-models-scope",
+    sql: "ALTER TABLE app_tokens ADD COLUMN manage_models INTEGER NOT NULL DEFAULT 0;",
+  },
 ];

@@ -6,7 +6,7 @@
  * flight.
  */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 export type StateDatabase = Database.Database;
@@ -25,7 +25,14 @@ export function stateDatabasePath(dataDir: string): string {
 
 /** Opens (creating) the database at `path`; `:memory:` gives a private in-memory one for tests. */
 export function openStateDatabase(path: string): StateDatabase {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") {
+    mkdirSync(dirname(path), { recursive: true });
+    // It holds password and token hashes and the setup code: owner-only, whatever the umask (outside
+    // systemd's UMask=0077 the default would make it world-readable). SQLite gives its -wal and -shm files
+    // the database file's mode.
+    closeSync(openSync(path, "a", 0o600));
+    chmodSync(path, 0o600);
+  }
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
   // NORMAL under WAL: durable across an application crash; only a power cut may lose the last commits.

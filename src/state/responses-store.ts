@@ -24,6 +24,11 @@ export const responsesMigrations: readonly Migration[] = [
       CREATE INDEX responses_created_at ON responses (created_at);
     `,
   },
+  {
+    // Who made the response: an app token's id, or '' for the owner's session, the local CLI and open APIs.
+    name: "responses-2-owner",
+    sql: "ALTER TABLE responses ADD COLUMN owner TEXT NOT NULL DEFAULT '';",
+  },
 ];
 
 /** One stored response: the record the Responses routes save and read. */
@@ -62,11 +67,11 @@ export class ResponsesStore {
     migrate(db, responsesMigrations);
     this.retentionMs = options.retentionMs;
     this.now = options.now ?? Date.now;
-    this.insert = db.prepare<[string, string, number, string | null, string, string]>(
-      "INSERT OR REPLACE INTO responses (id, model, created_at, previous_response_id, response, conversation) VALUES (?, ?, ?, ?, ?, ?)",
+    this.insert = db.prepare<[string, string, number, string | null, string, string, string]>(
+      "INSERT OR REPLACE INTO responses (id, model, created_at, previous_response_id, response, conversation, owner) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
-    this.select = db.prepare<[string, number], Row>("SELECT * FROM responses WHERE id = ? AND created_at >= ?");
-    this.remove = db.prepare<[string, number]>("DELETE FROM responses WHERE id = ? AND created_at >= ?");
+    this.select = db.prepare<[string, string, number], Row>("SELECT * FROM responses WHERE id = ? AND owner = ? AND created_at >= ?");
+    this.remove = db.prepare<[string, string, number]>("DELETE FROM responses WHERE id = ? AND owner = ? AND created_at >= ?");
     this.expire = db.prepare<[number]>("DELETE FROM responses WHERE created_at < ?");
   }
 
@@ -76,14 +81,15 @@ export class ResponsesStore {
     return Number.isFinite(this.retentionMs) ? this.now() - this.retentionMs : Number.MIN_SAFE_INTEGER;
   }
 
-  save(record: StoredResponse): void {
+  /** Keeps a response for `owner` (an app token's id, or '' for the owner's session, the CLI and open APIs). */
+  save(record: StoredResponse, owner = ""): void {
     const { id, model, createdAt, previousResponseId, response, conversation } = record;
-    this.insert.run(id, model, createdAt, previousResponseId, JSON.stringify(response), JSON.stringify(conversation));
+    this.insert.run(id, model, createdAt, previousResponseId, JSON.stringify(response), JSON.stringify(conversation), owner);
   }
 
-  /** The response, unless unknown, deleted or older than the retention. */
-  get(id: string): StoredResponse | undefined {
-    const row = this.select.get(id, this.cutoff());
+  /** The response, unless unknown, deleted, older than the retention, or made by another owner. */
+  get(id: string, owner = ""): StoredResponse | undefined {
+    const row = this.select.get(id, owner, this.cutoff());
     if (!row) return undefined;
     return {
       id: row.id,
@@ -95,9 +101,9 @@ export class ResponsesStore {
     };
   }
 
-  /** Deletes one response; false when there was none to delete. */
-  delete(id: string): boolean {
-    return this.remove.run(id, this.cutoff()).changes > 0;
+  /** Deletes one response of `owner`; false when it had none with this id. */
+  delete(id: string, owner = ""): boolean {
+    return this.remove.run(id, owner, this.cutoff()).changes > 0;
   }
 
   /** Removes every response older than the retention; returns how many. */

@@ -39,6 +39,8 @@ export interface TestServerOptions {
   auth?: boolean;
   /** Pairing timings, e.g. a 1 s polling interval. Default: the server's. */
   pairing?: PairingOptions;
+  /** More top-level settings (`http`, `trustProxy`). */
+  config?: Record<string, unknown>;
   /** Collects the server's log lines at level warn and above (parsed JSON), for tests of what it logs. */
   logs?: Record<string, unknown>[];
 }
@@ -60,6 +62,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     auth: { required: options.auth ?? false },
     // Dozens of test servers must not multicast on the host's network; the mDNS system tests advertise.
     mdns: "off",
+    ...options.config,
   });
   const logs = options.logs;
   const logger = logs

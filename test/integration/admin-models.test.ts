@@ -59,7 +59,7 @@ let tiny: Buffer;
 beforeAll(async () => {
   tiny = await readFile(testModelPath("tiny"));
   files = await startFileServer({ "/tiny.gguf": { body: tiny }, "/slow/demo.gguf": { body: await readFile(testModelPath("demo")), bytesPerSecond: 500_000 } });
-  chaibox = await startTestServer({ models: { resident: "tiny" } });
+  chaibox = await startTestServer({ models: { resident: "tiny" }, modelsConfig: { allowHosts: ["127.0.0.1"] } });
 });
 afterAll(async () => {
   await chaibox?.dispose();

@@ -107,7 +107,8 @@ describe("pairing", () => {
       const response = await server.app.inject({ method: "POST", url: "/chai/v1/pairings", remoteAddress: "10.0.0.5", payload: { app_name: `flood ${i}` } });
       statuses.push(response.statusCode);
     }
-    expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
-    expect(statuses.slice(10)).toEqual([429, 429]);
+    // Three may wait per address (the per-address cap); past it, and past 10 a minute, 429.
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(statuses.slice(3).every((s) => s === 429)).toBe(true);
   });
 });

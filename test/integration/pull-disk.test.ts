@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { sourcePolicy } from "../../src/models/pull/source-policy.js";
 import { PullManager } from "../../src/models/pull/pull-manager.js";
 import { resolvePullSource } from "../../src/models/pull/source.js";
 import { ModelStore } from "../../src/models/store.js";
@@ -41,6 +42,7 @@ function manager(store: ModelStore): PullManager {
     resolve: (ref) => resolvePullSource(ref),
     retry: { retries: 0, baseDelayMs: 10, maxDelayMs: 10 },
     freeSpaceReserve: 0,
+    policy: sourcePolicy({ allowHosts: ["127.0.0.1"] }),
   });
 }
 

@@ -70,6 +70,7 @@ describe("a pulled model is loaded with fit's settings", () => {
       models: {},
       hardwareFile: await boxWithAvailable("a box with room for 2048 tokens", available),
       inference: { contextSize: "auto", parallel: PARALLEL },
+      modelsConfig: { allowHosts: ["127.0.0.1"] },
     });
     try {
       await pull(server, files.url("/models/demo.gguf"), "demo-pulled");
@@ -96,6 +97,7 @@ describe("a pulled model is loaded with fit's settings", () => {
       models: {},
       hardwareFile: await boxWithAvailable("a box too small", available),
       inference: { contextSize: "auto", parallel: PARALLEL },
+      modelsConfig: { allowHosts: ["127.0.0.1"] },
     });
     try {
       await pull(server, files.url("/models/demo.gguf"), "demo-pulled");

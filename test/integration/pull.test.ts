@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Catalog } from "../../src/models/catalog.js";
+import { sourcePolicy } from "../../src/models/pull/source-policy.js";
 import { PullManager, type PullManagerOptions, type PullStatus } from "../../src/models/pull/pull-manager.js";
 import { resolvePullSource } from "../../src/models/pull/source.js";
 import { ModelStore } from "../../src/models/store.js";
@@ -51,6 +52,8 @@ function manager(options: Partial<PullManagerOptions> & { catalog?: Catalog; hfT
     retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 50 },
     freeSpaceReserve: 0,
     progressIntervalMs: 10,
+    // The test file server is a local mirror on loopback: allowed explicitly, as an owner would.
+    policy: sourcePolicy({ allowHosts: ["127.0.0.1"] }),
     ...rest,
   });
   managers.push(created);

@@ -12,6 +12,7 @@ import { MIN_PASSWORD_LENGTH } from "../../auth/account.js";
 import { SESSION_COOKIE } from "../../auth/guard.js";
 import type { AuthService } from "../../auth/service.js";
 import { ChaiboxError } from "../../errors.js";
+import { AttemptWindow, HashBudget, type HashBudgetOptions } from "../../auth/attempt-budget.js";
 
 export interface AccountRoutesOptions {
   auth: AuthService;
@@ -21,6 +22,8 @@ export interface AccountRoutesOptions {
   onBoxNameChange?: ((name: string) => void) | undefined;
   /** Attempts per client address per minute on sign-in and setup-code routes. Default 5. */
   attemptsPerMinute?: number;
+  /** Password hashing budgets (attempt-budget.ts). Default: one at a time, 20 a minute, 5 per address. */
+  hashing?: HashBudgetOptions;
 }
 
 const Password = Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: 1024, description: `at least ${MIN_PASSWORD_LENGTH} characters` });
@@ -29,6 +32,7 @@ const BoxName = Type.String({ minLength: 1, maxLength: 63, description: "the box
 
 /** Starts a session, sets its cookie and answers its CSRF token. */
 function signIn(auth: AuthService, request: FastifyRequest, reply: FastifyReply) {
+  // `request.protocol` is https behind an HTTPS proxy only when `trustProxy` lets X-Forwarded-Proto count.
   const session = auth.sessions.create();
   void reply.setCookie(SESSION_COOKIE, session.id, {
     path: "/",
@@ -40,8 +44,11 @@ function signIn(auth: AuthService, request: FastifyRequest, reply: FastifyReply)
   return { signed_in: true as const, csrf_token: session.csrfToken, expires_at: new Date(session.expiresAt).toISOString() };
 }
 
-export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = async (app, { auth, required, onBoxNameChange, attemptsPerMinute = 5 }) => {
+export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = async (app, { auth, required, onBoxNameChange, attemptsPerMinute = 5, hashing }) => {
   const limited = { rateLimit: { max: attemptsPerMinute, timeWindow: 60_000 } };
+  // The setup code's tries are counted per address over both routes together: 5 a minute in all.
+  const setupTries = new AttemptWindow(attemptsPerMinute, 60_000);
+  const hashes = new HashBudget({ perAddressPerMinute: attemptsPerMinute, ...hashing });
 
   app.get("/admin/session", async (request) => {
     const session = request.auth.kind === "session" ? request.auth : undefined;
@@ -53,22 +60,25 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
     };
   });
 
-  app.post("/admin/setup/verify", { config: limited, schema: { body: Type.Object({ setup_code: SetupCode }, { additionalProperties: false }) } }, async (request, reply) => {
+  app.post("/admin/setup/verify", { schema: { body: Type.Object({ setup_code: SetupCode }, { additionalProperties: false }) } }, async (request, reply) => {
+    setupTries.take(request.ip, "setup code attempts from this address");
     auth.account.checkSetupCode(request.body.setup_code);
     return reply.status(204).send();
   });
 
   const SetupBody = Type.Object({ setup_code: SetupCode, password: Password, box_name: Type.Optional(BoxName) }, { additionalProperties: false });
-  app.post("/admin/setup", { config: limited, schema: { body: SetupBody } }, async (request, reply) => {
+  app.post("/admin/setup", { schema: { body: SetupBody } }, async (request, reply) => {
     const { setup_code, password, box_name } = request.body;
-    await auth.account.completeSetup(setup_code, password, box_name);
+    setupTries.take(request.ip, "setup code attempts from this address");
+    auth.account.checkSetupCode(setup_code);
+    await hashes.run(request.ip, () => auth.account.completeSetup(setup_code, password, box_name));
     if (box_name !== undefined) onBoxNameChange?.(box_name);
     request.log.info("first-run setup done: the admin password is set and the setup code is gone");
     return signIn(auth, request, reply);
   });
 
   app.post("/admin/login", { config: limited, schema: { body: Type.Object({ password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false }) } }, async (request, reply) => {
-    await auth.account.checkPassword(request.body.password);
+    await hashes.run(request.ip, () => auth.account.checkPassword(request.body.password));
     return signIn(auth, request, reply);
   });
 
@@ -81,7 +91,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
   const PasswordBody = Type.Object({ current_password: Type.String({ maxLength: 1024 }), new_password: Password }, { additionalProperties: false });
   app.post("/admin/password", { config: limited, schema: { body: PasswordBody } }, async (request, reply) => {
     if (request.auth.kind !== "session") throw new ChaiboxError("forbidden", "Change the password from a signed-in browser session.");
-    await auth.account.changePassword(request.body.current_password, request.body.new_password);
+    await hashes.run(request.ip, () => auth.account.changePassword(request.body.current_password, request.body.new_password));
     // Whoever else was signed in (perhaps with the old, leaked password) must sign in again.
     auth.sessions.deleteOthers(request.auth.sessionId);
     return reply.status(204).send();

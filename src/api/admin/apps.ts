@@ -27,13 +27,14 @@ function appView(token: TokenRecord) {
   };
 }
 
+const Scope = Type.Union([Type.Literal("inference"), Type.Literal("models"), Type.Literal("admin")]);
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const appsRoutes: FastifyPluginAsyncTypebox<AppsRoutesOptions> = async (app, { auth }) => {
   app.get("/admin/apps", async () => ({ object: "list" as const, data: auth.tokens.list().map(appView) }));
 
   const CreateBody = Type.Object(
-    { name: Type.String({ minLength: 1, maxLength: 100 }), scope: Type.Optional(Type.Union([Type.Literal("inference"), Type.Literal("admin")])) },
+    { name: Type.String({ minLength: 1, maxLength: 100 }), scope: Type.Optional(Scope) },
     { additionalProperties: false },
   );
   app.post("/admin/apps", { schema: { body: CreateBody } }, async (request, reply) => {
@@ -41,6 +42,11 @@ export const appsRoutes: FastifyPluginAsyncTypebox<AppsRoutesOptions> = async (a
     // The token appears in this answer only; the box keeps its hash.
     return reply.status(201).header("cache-control", "no-store").send({ ...appView(created), token: created.token });
   });
+
+  // The owner grants an app (a paired one gets `inference`) the right to manage models, or takes it back.
+  app.patch("/admin/apps/:id", { schema: { params: IdParams, body: Type.Object({ scope: Scope }, { additionalProperties: false }) } }, async (request) =>
+    appView(auth.tokens.setScope(request.params.id, request.body.scope)),
+  );
 
   app.delete("/admin/apps/:id", { schema: { params: IdParams } }, async (request) => appView(auth.tokens.revoke(request.params.id)));
 

@@ -21,8 +21,10 @@ export interface ServerIdentity {
 export interface AdminOptions {
   pulls: PullService;
   store: AdminModelStore;
-  /** Stops a model's runner once idle (the scheduler's `unload`). */
-  unloadModel: (id: string) => Promise<void>;
+  /** Stops a model's runner once idle, waiting a bounded time: false when it was still busy then. */
+  unloadModel: (id: string) => Promise<boolean>;
+  /** How long unloadModel waits, in ms. Default 10 s. */
+  unloadWaitMs?: number;
   /** The models whose runners are up (the scheduler's `loaded`). */
   loadedModels: () => LoadedModelStatus[];
   server: ServerIdentity;
@@ -38,6 +40,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminOptions> = async (app, 
     store: options.store,
     unloadModel: options.unloadModel,
     loadedModels: options.loadedModels,
+    ...(options.unloadWaitMs !== undefined && { unloadWaitMs: options.unloadWaitMs }),
   });
   // hardwareRoutes declares its full path (/admin/hardware) itself.
   if (options.hardware) await app.register(hardwareRoutes, { hardware: options.hardware });

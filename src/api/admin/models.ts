@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import type { StoredModel } from "../../models/store.js";
+import { stillBusyMessage } from "../../engine/bounded-unload.js";
 
 /** What the model routes use of the store. */
 export interface AdminModelStore {
@@ -20,8 +21,10 @@ export interface AdminModelStore {
 
 export interface AdminModelRoutesOptions {
   store: AdminModelStore;
-  /** Stops the model's runner once it is idle; resolves at once when it is not loaded. */
-  unloadModel: (id: string) => Promise<void>;
+  /** Stops the model's runner once idle, waiting a bounded time: false when it was still busy then. */
+  unloadModel: (id: string) => Promise<boolean>;
+  /** How long unloadModel waits, in ms, for the messages. Default 10 s. */
+  unloadWaitMs?: number;
   /** The models whose runners are up. */
   loadedModels: () => LoadedModelStatus[];
 }
@@ -42,7 +45,7 @@ function loadedView(status: LoadedModelStatus) {
   };
 }
 
-export const adminModelRoutes: FastifyPluginAsyncTypebox<AdminModelRoutesOptions> = async (app, { store, unloadModel, loadedModels }) => {
+export const adminModelRoutes: FastifyPluginAsyncTypebox<AdminModelRoutesOptions> = async (app, { store, unloadModel, loadedModels, unloadWaitMs = 10_000 }) => {
   app.get("/models", async () => {
     const loaded = new Map(loadedModels().map((status) => [status.modelId, status]));
     const models = (await store.list()).map(({ path: _path, dir: _dir, ...manifest }) => {
@@ -55,11 +58,11 @@ export const adminModelRoutes: FastifyPluginAsyncTypebox<AdminModelRoutesOptions
   app.delete("/models/:id", { schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }) } }, async (request) => {
     const { id } = request.params;
     await store.require(id);
-    await unloadModel(id);
+    const unloaded = await unloadModel(id);
     await store.remove(id);
     // A request that arrived during the unload may have started the runner again; the file is gone from the
     // store now, so no later request can, and this one ends it.
-    await unloadModel(id);
-    return { id, object: "model" as const, deleted: true };
+    if (unloaded) await unloadModel(id);
+    return { id, object: "model" as const, deleted: true, unloaded, ...(!unloaded && { message: stillBusyMessage(id, unloadWaitMs) }) };
   });
 };

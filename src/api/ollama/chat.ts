@@ -1,4 +1,5 @@
 /** `POST /api/chat`: Ollama's chat over the inference contract. */
+import { modelBusyError } from "../../engine/bounded-unload.js";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyBaseLogger } from "fastify";
 import { primeChat } from "../../engine/collect.js";
@@ -76,7 +77,7 @@ export const chatRoute: FastifyPluginAsyncTypebox<OllamaOptions> = async (app, o
     if (messages.length === 0) {
       // No messages: load the model (or with keep_alive 0 unload it) and say so, as Ollama does.
       const unload = admission.keepAliveMs === 0;
-      if (unload) await options.unloadModel(model.id);
+      if (unload && !(await options.unloadModel(model.id))) throw modelBusyError(model.id, options.unloadWaitMs);
       else await options.inference.preload(model.id, signal, admission);
       return { model: body.model, created_at: now(), message: { role: "assistant", content: "" }, done_reason: unload ? "unload" : "load", done: true };
     }

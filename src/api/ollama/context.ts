@@ -30,7 +30,13 @@ export interface OllamaOptions {
   /** The models whose runners are up (the scheduler's `loaded`). */
   loadedModels: () => LoadedModelStatus[];
   /** Stops a model's runner once idle (the scheduler's `unload`). */
-  unloadModel: (id: string) => Promise<void>;
+  /**
+   * Unloads a model, waiting a bounded time for its requests: true once its runner ended, false when it was
+   * still busy (it unloads once they finish).
+   */
+  unloadModel: (id: string) => Promise<boolean>;
+  /** How long {@link unloadModel} waits, in ms, for the messages. */
+  unloadWaitMs: number;
   pulls: OllamaPulls;
   /** What pulling a name downloads, and under which id (catalog aliases such as `qwen3:4b`, catalog refs, hf:, URLs). */
   resolvePull: (name: string) => Promise<{ ref: string; id?: string }>;

@@ -1,4 +1,5 @@
 /** `POST /api/generate`: a prompt (templated, or `raw`) over the inference contract. */
+import { modelBusyError } from "../../engine/bounded-unload.js";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { primeChat } from "../../engine/collect.js";
 import { abortOnDisconnect } from "../streaming.js";
@@ -32,7 +33,7 @@ export const generateRoute: FastifyPluginAsyncTypebox<OllamaOptions> = async (ap
     if ((body.prompt ?? "") === "" && !body.raw) {
       // An empty prompt loads the model (or with keep_alive 0 unloads it), as in Ollama.
       const unload = admission.keepAliveMs === 0;
-      if (unload) await options.unloadModel(model.id);
+      if (unload && !(await options.unloadModel(model.id))) throw modelBusyError(model.id, options.unloadWaitMs);
       else await options.inference.preload(model.id, signal, admission);
       return { model: body.model, created_at: now(), response: "", done: true, done_reason: unload ? "unload" : "load" };
     }

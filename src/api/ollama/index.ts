@@ -6,6 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { ChaiboxError } from "../../errors.js";
 import { normalizeError } from "../errors.js";
+import { notFoundOrWrongMethod, sendError } from "../error-contract.js";
 import { chatRoute } from "./chat.js";
 import type { OllamaOptions } from "./context.js";
 import { embedRoutes } from "./embed.js";
@@ -19,8 +20,7 @@ export const ollamaRoutes: FastifyPluginAsyncTypebox<OllamaOptions> = async (app
   app.setErrorHandler((error, request, reply) => {
     const normalized = normalizeError(error);
     if (normalized.internal) request.log.error({ err: error }, "request failed");
-    if (normalized.retryAfterSeconds !== undefined) void reply.header("retry-after", String(normalized.retryAfterSeconds));
-    return reply.status(normalized.status).send({ error: normalized.message });
+    return sendError(request, reply, normalized);
   });
   // Ollama reads every body as JSON whatever its Content-Type, and its documented examples rely on that
   // (`curl … -d '{…}'` sends application/x-www-form-urlencoded).
@@ -37,9 +37,7 @@ export const ollamaRoutes: FastifyPluginAsyncTypebox<OllamaOptions> = async (app
       done(new ChaiboxError("invalid_request", `invalid JSON in the request body: send a JSON object`), undefined);
     }
   });
-  app.setNotFoundHandler((request, reply) => {
-    return reply.status(404).send({ error: `unknown route: ${request.method} ${request.url.split("?")[0] ?? ""}` });
-  });
+  app.setNotFoundHandler(notFoundOrWrongMethod(app));
   // This plugin's own prefix (`/api`) must not be applied again to the routes inside it.
   const routes = { ...options, prefix: "" };
   await app.register(modelRoutes, routes);

@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { ChaiboxError } from "../../errors.js";
+import { stillBusyMessage } from "../../engine/bounded-unload.js";
 import { readGgufHeader } from "../../gguf/reader.js";
 import { findModel, type OllamaOptions } from "./context.js";
 import { ModelNameBody, type ModelNameBody as ModelName } from "./schemas.js";
@@ -63,9 +64,10 @@ export const modelRoutes: FastifyPluginAsyncTypebox<OllamaOptions> = async (app,
     const model = await findModel(options, nameOf(request.body));
     // Unloaded first so the disk space really comes back (a runner would keep the file mapped); again after,
     // for a request that started it meanwhile.
-    await options.unloadModel(model.id);
+    const unloaded = await options.unloadModel(model.id);
     await options.store.remove(model.id);
-    await options.unloadModel(model.id);
-    return reply.status(200).send();
+    if (unloaded) await options.unloadModel(model.id);
+    // Ollama's clients read no body here; a busy model's note tells a person why the space is not back yet.
+    return unloaded ? reply.status(200).send() : reply.status(200).send({ status: "deleted", unloaded: false, message: stillBusyMessage(model.id, options.unloadWaitMs) });
   });
 };

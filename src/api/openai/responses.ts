@@ -29,11 +29,19 @@ export interface ResponseRecord {
   conversation: ChatMessage[];
 }
 
-/** Where responses are kept (src/state/responses-store.ts); `get` returns nothing for expired ones. */
+/**
+ * Where responses are kept (src/state/responses-store.ts); `get` returns nothing for expired ones. Each
+ * response belongs to its `owner` (see {@link ownerOf}): for any other owner it does not exist.
+ */
 export interface ResponseRecords {
-  save(record: ResponseRecord): void;
-  get(id: string): ResponseRecord | undefined;
-  delete(id: string): boolean;
+  save(record: ResponseRecord, owner: string): void;
+  get(id: string, owner: string): ResponseRecord | undefined;
+  delete(id: string, owner: string): boolean;
+}
+
+/** The owner of what a request stores: its app token's id; '' for the owner's session, the CLI and open APIs. */
+export function ownerOf(request: FastifyRequest): string {
+  return request.auth.kind === "token" ? request.auth.tokenId : "";
 }
 
 export interface ResponsesOptions {
@@ -43,9 +51,9 @@ export interface ResponsesOptions {
   models?: ChaiModelDirectory;
 }
 
-function priorConversation(records: ResponseRecords, id: string | null | undefined): ChatMessage[] {
+function priorConversation(records: ResponseRecords, id: string | null | undefined, owner: string): ChatMessage[] {
   if (id == null) return [];
-  const record = records.get(id);
+  const record = records.get(id, owner);
   if (record) return record.conversation;
   const message =
     `Previous response with id '${id}' not found. Responses created with store: false are not kept, and stored ` +
@@ -94,7 +102,7 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<ResponsesOptions> = asyn
     const body = request.body;
     const createdAt = Date.now();
     refuseUnserved(body);
-    const conversation = toConversation(body, priorConversation(records, body.previous_response_id));
+    const conversation = toConversation(body, priorConversation(records, body.previous_response_id, ownerOf(request)));
     const chat = toChatRequest(body, conversation);
     const signal = abortOnDisconnect(request, reply);
     const model = body.model === AUTO_MODEL && models ? await chooseModel(models, chat, body.stream === true) : body.model;
@@ -105,7 +113,7 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<ResponsesOptions> = asyn
     const keep = (): void => {
       if (body.store === false || !builder.result) return;
       const after = conversationAfter(conversation, builder.text, builder.toolCalls);
-      records.save({ id, model, createdAt, previousResponseId: body.previous_response_id ?? null, response: builder.result, conversation: after });
+      records.save({ id, model, createdAt, previousResponseId: body.previous_response_id ?? null, response: builder.result, conversation: after }, ownerOf(request));
     };
 
     if (body.stream) return streamResponse(request, reply, builder, events, keep);
@@ -120,13 +128,13 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<ResponsesOptions> = asyn
     if (request.query.stream === "true") {
       throw new ChaiboxError("unsupported_parameter", "Replaying a stored response as a stream is not supported; retrieve it without 'stream'.", { param: "stream" });
     }
-    const record = records.get(request.params.id);
+    const record = records.get(request.params.id, ownerOf(request));
     if (!record) throw notFound(request.params.id);
     return record.response;
   });
 
   app.delete("/v1/responses/:id", { schema: { params: ResponseIdParams } }, async (request) => {
-    if (!records.delete(request.params.id)) throw notFound(request.params.id);
+    if (!records.delete(request.params.id, ownerOf(request))) throw notFound(request.params.id);
     return { id: request.params.id, object: "response" as const, deleted: true };
   });
 };

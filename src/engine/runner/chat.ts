@@ -18,7 +18,7 @@ import {
 import type { ChatEvent, ChatRequest, FinishReason, ToolCall, Usage } from "../contract.js";
 import { ChaiboxError } from "../../errors.js";
 import { runCompletion } from "./completion.js";
-import { GenerationClock, generateValidated, generationLimit, type Acceptance } from "./generation.js";
+import { GenerationClock, generateValidated, generationLimit, type Acceptance, type Validated } from "./generation.js";
 import { toChatHistory, withInstruction, withoutOldestTurn } from "./history.js";
 import { createSchemaGrammar, getJsonGrammar, jsonTextAcceptor } from "./json-output.js";
 import { promptUsage } from "./prompt-usage.js";
@@ -167,12 +167,13 @@ function validatedChat<T>(
   grammar: LlamaGrammar,
   accept: (text: string) => Acceptance<T>,
   what: string,
-): Promise<T> {
-  const generate = async (attempt: number) => {
-    const response = await chat.generateResponse(p.history, { ...baseOptions(p, clock, attempt), grammar });
+  spent: () => number,
+): Promise<Validated<T>> {
+  const generate = async (attempt: number, maxTokens: number) => {
+    const response = await chat.generateResponse(p.history, { ...baseOptions(p, clock, attempt), maxTokens, grammar });
     return { text: response.response, reachedMaxTokens: response.metadata.stopReason === "maxTokens" };
   };
-  return generateValidated({ temperature: p.settings.temperature, maxTokens: p.maxTokens }, generate, accept, what);
+  return generateValidated({ temperature: p.settings.temperature, maxTokens: p.maxTokens, spent }, generate, accept, what);
 }
 
 /**
@@ -205,7 +206,14 @@ export async function runChat(
   const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: env.chatWrapper });
   try {
     const meterStart = sequence.tokenMeter.getState();
+    // Tokens the model sampled, over all attempts: the work the request cost.
+    const spent = (): number => sequence.tokenMeter.diff(meterStart).usedOutputTokens;
     const usage = (): Usage => promptUsage(p.promptTokens, lease.cachedTokens, sequence.tokenMeter.diff(meterStart));
+    // A constrained reply the token limit cut is answered as it stood, with finish reason `length`.
+    const cutAtLength = (text: string, clock: GenerationClock): void => {
+      if (text !== "") emit({ type: "text", text });
+      emit({ type: "done", finishReason: "length", usage: usage(), timings: clock.timings() });
+    };
 
     if (toolMode.kind === "forced") {
       const grammar = await createSchemaGrammar(env.llama, forcedCallGrammarSchema(toolMode.tools), "tools");
@@ -213,8 +221,9 @@ export async function runChat(
       const call = await validatedChat(chat, p, clock, grammar, (text) => {
         const parsed = parseForcedCall(text, toolMode.tools);
         return parsed.ok ? { ok: true, value: parsed.call } : parsed;
-      }, "tool call");
-      emit({ type: "tool_calls", calls: [call] });
+      }, "tool call", spent);
+      if (!call.ok) return cutAtLength(call.text, clock);
+      emit({ type: "tool_calls", calls: [call.value] });
       emit({ type: "done", finishReason: "tool_calls", usage: usage(), timings: clock.timings() });
       return;
     }
@@ -223,8 +232,9 @@ export async function runChat(
       const accept = jsonTextAcceptor(format.schema, "response_format");
       const grammar = await createSchemaGrammar(env.llama, format.schema, "response_format");
       const clock = new GenerationClock();
-      const text = await validatedChat(chat, p, clock, grammar, accept, "JSON output");
-      emit({ type: "text", text });
+      const text = await validatedChat(chat, p, clock, grammar, accept, "JSON output", spent);
+      if (!text.ok) return cutAtLength(text.text, clock);
+      emit({ type: "text", text: text.value });
       emit({ type: "done", finishReason: "stop", usage: usage(), timings: clock.timings() });
       return;
     }

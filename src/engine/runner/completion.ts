@@ -87,13 +87,16 @@ export async function runCompletion(
       const accept = jsonTextAcceptor(format.schema, "response_format");
       const grammar = await createSchemaGrammar(env.llama, format.schema, "response_format");
       const clock = new GenerationClock();
-      const generate = async (attempt: number) => {
-        const response = await completion.generateCompletionWithMeta(tokens, { ...options(clock, attempt), grammar });
+      const generate = async (attempt: number, budget: number) => {
+        const response = await completion.generateCompletionWithMeta(tokens, { ...options(clock, attempt), maxTokens: budget, grammar });
         return { text: response.response, reachedMaxTokens: response.metadata.stopReason === "maxTokens" };
       };
-      const text = await generateValidated({ temperature: settings.temperature, maxTokens }, generate, accept, "JSON output");
-      emit({ type: "text", text });
-      emit({ type: "done", finishReason: "stop", usage: usage(), timings: clock.timings() });
+      const spent = () => sequence.tokenMeter.diff(meterStart).usedOutputTokens;
+      const result = await generateValidated({ temperature: settings.temperature, maxTokens, spent }, generate, accept, "JSON output");
+      // Cut by the token limit: the reply as it stood, finish reason `length` (never an error).
+      const text = result.ok ? result.value : result.text;
+      if (text !== "") emit({ type: "text", text });
+      emit({ type: "done", finishReason: result.ok ? "stop" : "length", usage: usage(), timings: clock.timings() });
       return;
     }
 

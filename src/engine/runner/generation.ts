@@ -7,8 +7,9 @@ import type { ChatTimings } from "../contract.js";
 import { ChaiboxError } from "../../errors.js";
 
 /**
- * Tries at a validated output (JSON schema, forced tool call): the first plus 2 retries with other seeds.
- * Greedy sampling (temperature 0) gets one try, since a retry would produce the same output.
+ * Tries at a validated output (JSON schema, forced tool call): the first plus 2 retries with other seeds, all
+ * within the request's one token budget, so retries never multiply the time a request takes. Greedy sampling
+ * (temperature 0) gets one try, since a retry would produce the same output.
  */
 export const VALIDATED_OUTPUT_ATTEMPTS = 3;
 
@@ -53,7 +54,7 @@ export class GenerationClock {
   }
 }
 
-/** One try at a validated output: the text generated and whether it ended at the token limit. */
+/** One try at a validated output: the text generated, whether it ended at the token limit, and its tokens. */
 export interface GeneratedText {
   text: string;
   reachedMaxTokens: boolean;
@@ -63,24 +64,36 @@ export interface GeneratedText {
 export type Acceptance<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
- * Generates with `generate` (attempt 0, 1, … — each with its own seed) until `accept` takes the trimmed
- * output, at most {@link VALIDATED_OUTPUT_ATTEMPTS} times (once at temperature 0). Throws
- * `invalid_model_output` naming `what` when no attempt is acceptable.
+ * A validated generation's outcome: the accepted value, or — the token budget ran out first — the text of
+ * the last try as it stood, which the caller answers as a normal reply with finish reason `length`.
+ */
+export type Validated<T> = { ok: true; value: T } | { ok: false; cutAtLength: true; text: string };
+
+/**
+ * Generates with `generate(attempt, maxTokens)` (attempt 0, 1, … — each with its own seed) until `accept`
+ * takes the trimmed output, at most {@link VALIDATED_OUTPUT_ATTEMPTS} times (once at temperature 0), every
+ * try drawing on what is left of the one budget (`limits.maxTokens`; `limits.spent()` says what the tries
+ * so far used). An output cut by the budget ends it: {@link Validated} `cutAtLength`, never an error.
+ * Throws `invalid_model_output` naming `what` when every try ended on its own and none was acceptable.
  */
 export async function generateValidated<T>(
-  limits: { temperature: number | undefined; maxTokens: number },
-  generate: (attempt: number) => Promise<GeneratedText>,
+  limits: { temperature: number | undefined; maxTokens: number; spent: () => number },
+  generate: (attempt: number, maxTokens: number) => Promise<GeneratedText>,
   accept: (text: string) => Acceptance<T>,
   what: string,
-): Promise<T> {
+): Promise<Validated<T>> {
   const attempts = limits.temperature === 0 ? 1 : VALIDATED_OUTPUT_ATTEMPTS;
   let reason = "";
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const output = await generate(attempt);
+  let attempt = 0;
+  for (; attempt < attempts; attempt++) {
+    const left = limits.maxTokens - limits.spent();
+    if (left < 1) break;
+    const output = await generate(attempt, left);
     const result = accept(output.text.trim());
-    if (result.ok) return result.value;
-    reason = output.reachedMaxTokens ? `the output reached the token limit (${limits.maxTokens}) before it was complete` : result.reason;
+    if (result.ok) return result;
+    if (output.reachedMaxTokens) return { ok: false, cutAtLength: true, text: output.text };
+    reason = result.reason;
   }
-  const message = `the model's ${what} is invalid after ${attempts} attempt(s): ${reason}`;
-  throw new ChaiboxError("invalid_model_output", message, { attempts, reason });
+  const message = `the model's ${what} is invalid after ${attempt} attempt(s): ${reason}`;
+  throw new ChaiboxError("invalid_model_output", message, { attempts: attempt, reason });
 }

@@ -32,10 +32,14 @@ export async function ensureFreeSpace(check: SpaceCheck): Promise<void> {
   const free = await freeBytes(check.dir);
   if (check.neededBytes + check.reserveBytes <= free) return;
   const reserve = check.reserveBytes > 0 ? ` (plus ${formatBytes(check.reserveBytes)} kept free)` : "";
+  // Before the server tells the size only the reserve is known: "needs 0 B" would say nothing true.
+  const needs =
+    check.neededBytes > 0
+      ? `the download needs ${formatBytes(check.neededBytes)}${reserve}`
+      : `chaibox keeps ${formatBytes(check.reserveBytes)} free for the system and the download's size is not known yet`;
   throw new ChaiboxError(
     "insufficient_storage",
-    `Not enough disk space: the download needs ${formatBytes(check.neededBytes)}${reserve}, ` +
-      `${formatBytes(free)} free on ${check.displayPath}. Free some space (chaibox models rm <id>) and pull again.`,
+    `Not enough disk space: ${needs}, ${formatBytes(free)} free on ${check.displayPath}. Free some space (chaibox models rm <id>) and pull again.`,
     { neededBytes: check.neededBytes, freeBytes: free, reserveBytes: check.reserveBytes, path: check.displayPath },
   );
 }

@@ -23,6 +23,7 @@ import { diskFullError, ensureFreeSpace, isNoSpace } from "./disk.js";
 import { fetchRange, parseContentRange, validatorOf } from "./fetch-range.js";
 import { discardPartial, partialSize, readSidecar, writeSidecar, type PartialPaths, type Sidecar } from "./partial.js";
 import { displayUrl } from "./source.js";
+import type { SourcePolicy } from "./source-policy.js";
 
 export interface DownloadOptions {
   url: string;
@@ -46,6 +47,8 @@ export interface DownloadOptions {
   signal: AbortSignal;
   onProgress?: (progress: DownloadProgress) => void;
   onRetry?: (retry: { attempt: number; delayMs: number; reason: string }) => void;
+  /** Which hosts may be fetched from (source-policy.ts). Default: every host. */
+  policy?: SourcePolicy;
 }
 
 export interface DownloadProgress {
@@ -180,6 +183,7 @@ class Download {
         offset: this.received,
         ...(validator !== undefined && { ifRange: validator }),
         signal: AbortSignal.any([this.o.signal, stall.signal]),
+        policy: this.o.policy,
       });
       touch();
       if (!(await this.accept(response))) return;
@@ -220,12 +224,18 @@ class Download {
       return true;
     }
     await response.body?.cancel().catch(() => undefined);
-    const status = `${response.status} ${response.statusText}`.trim();
+    // In words, with the status number only: the server's own status text is something fetched.
+    const status = `HTTP ${response.status}`;
     if (isRetryableStatus(response.status)) {
-      throw new RetryableError(`the server answered ${status}`, parseRetryAfter(response.headers.get("retry-after")));
+      throw new RetryableError(`the server answered an error (${status})`, parseRetryAfter(response.headers.get("retry-after")));
     }
-    const hint = response.status === 401 || response.status === 403 ? " (a gated Hugging Face model needs models.hfToken or HF_TOKEN)" : "";
-    throw new ChaiboxError("download_failed", `Downloading ${this.display} failed: the server answered ${status}${hint}.`, {
+    const what =
+      response.status === 401 || response.status === 403
+        ? "the server refused access (a gated Hugging Face model needs models.hfToken or HF_TOKEN)"
+        : response.status === 404 || response.status === 410
+          ? "the server has no such file"
+          : "the server answered an error";
+    throw new ChaiboxError("download_failed", `Downloading ${this.display} failed: ${what} (${status}).`, {
       url: this.display,
       status: response.status,
     });
@@ -282,8 +292,8 @@ class Download {
   private checkMagic(first: Buffer): void {
     // Chunks shorter than the magic are rare enough that only a chunk holding all four bytes is judged.
     if (first.length < MAGIC.length || first.subarray(0, MAGIC.length).equals(MAGIC)) return;
-    const start = JSON.stringify(first.subarray(0, 16).toString("latin1"));
-    throw new ChaiboxError("invalid_model_file", `${this.display} is not a GGUF file (it starts with ${start}); nothing was installed.`, {
+    // Nothing of what was fetched is quoted: a pull must not become a way to read other servers.
+    throw new ChaiboxError("invalid_model_file", `${this.display} is not a GGUF file (it does not start with the GGUF signature); nothing was installed.`, {
       path: this.display,
       problem: "not_gguf",
     });
@@ -333,9 +343,11 @@ function isNetworkError(error: unknown): boolean {
   return error instanceof TypeError && !(error instanceof ChaiboxError);
 }
 
+/**
+ * The reason of a failed attempt, in words. A network failure is "the connection failed" whatever its cause:
+ * telling a refused connection from a reset or a timeout would let a pull probe which ports are open.
+ */
 function describe(error: unknown): string {
-  const cause = (error as { cause?: { message?: unknown; code?: unknown } }).cause;
-  const message = error instanceof Error ? error.message : String(error);
-  if (cause && typeof cause.message === "string") return `${message} (${cause.message})`;
-  return message;
+  if (error instanceof RetryableError) return error.message;
+  return "the connection to the server failed";
 }

@@ -4,6 +4,7 @@
  * implementation does by default.
  */
 import { version } from "../../version.js";
+import type { SourcePolicy } from "./source-policy.js";
 
 export interface RangeRequest {
   url: string;
@@ -14,6 +15,8 @@ export interface RangeRequest {
   /** `If-Range` value (a strong ETag or a Last-Modified date): the server sends the whole file if it changed. */
   ifRange?: string;
   signal: AbortSignal;
+  /** Checked before each request, redirects included. Default: none (every host). */
+  policy?: SourcePolicy | undefined;
 }
 
 const MAX_REDIRECTS = 10;
@@ -34,6 +37,7 @@ export async function fetchRange(request: RangeRequest): Promise<Response> {
       headers.range = `bytes=${request.offset}-`;
       if (request.ifRange !== undefined) headers["if-range"] = request.ifRange;
     }
+    await request.policy?.check(new URL(url), hop > 0);
     const response = await fetch(url, { headers, redirect: "manual", signal: request.signal });
     const location = response.headers.get("location");
     if (!REDIRECT_STATUSES.has(response.status) || location === null) return response;

@@ -17,6 +17,7 @@ import { validateModelId } from "../model-id.js";
 import type { ModelStore } from "../store.js";
 import { defaultRetryPolicy, type RetryPolicy } from "./backoff.js";
 import { diskFullError, isNoSpace } from "./disk.js";
+import { sourcePolicy, type SourcePolicy } from "./source-policy.js";
 import { downloadFile, type DownloadProgress } from "./download.js";
 import { acquireLock, discardPartial, partialPaths, type PartialLock, type PartialPaths } from "./partial.js";
 import type { PullEvent, PullLogger, PullRequest, PullState, PullStatus } from "./pull-status.js";
@@ -43,6 +44,8 @@ export interface PullManagerOptions {
   keepFinished?: number;
   /** Default: silent. */
   logger?: PullLogger;
+  /** Which hosts downloads may fetch from. Default: the safe policy with no allowed hosts (source-policy.ts). */
+  policy?: SourcePolicy;
 }
 
 interface Pull {
@@ -77,11 +80,13 @@ export class PullManager {
   private readonly retry: RetryPolicy;
   private readonly log: PullLogger;
   private stopping = false;
+  private readonly policy: SourcePolicy;
 
   constructor(private readonly options: PullManagerOptions) {
     this.downloadsDir = join(resolve(options.dataDir), "downloads");
     this.retry = { ...defaultRetryPolicy, ...options.retry };
     this.log = options.logger ?? silent;
+    this.policy = options.policy ?? sourcePolicy();
   }
 
   /**
@@ -274,6 +279,7 @@ export class PullManager {
         reserveBytes: this.options.freeSpaceReserve ?? 256 * 1024 * 1024,
         retry: this.retry,
         stallTimeoutMs: this.options.stallTimeoutMs ?? 60_000,
+        policy: this.policy,
         signal,
         onProgress: (progress) => this.progress(pull, progress),
         onRetry: ({ attempt, delayMs, reason }) => {
