@@ -29,6 +29,7 @@ import { settingsRoutes, type SettingsRoutesOptions } from "./api/admin/settings
 import { pairingRoutes } from "./api/chai/pairing.js";
 import { overviewRoutes, type OverviewOptions } from "./api/admin/overview.js";
 import { webRoutes } from "./api/web.js";
+import { registerCors } from "./api/cors.js";
 
 /** Authentication: who may use which route (src/auth/access.ts). */
 export interface AppAuth {
@@ -103,6 +104,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.status(404).send({ error: { message, type: "invalid_request_error", param: null, code: "unknown_route" } });
   });
 
+  // Before the auth hook: preflights carry no credential and are answered here.
+  await registerCors(app);
   await app.register(cookie);
   // Limits apply only to the routes that ask for one (sign-in, setup code, pairing requests).
   await app.register(rateLimit, {

@@ -65,12 +65,16 @@ function credential(request: FastifyRequest, options: GuardOptions): AuthContext
   return session && { kind: "session", sessionId: session.id, csrfToken: session.csrfToken };
 }
 
+function sameCsrf(request: FastifyRequest, csrfToken: string): boolean {
+  const sent = request.headers[CSRF_HEADER];
+  return typeof sent === "string" && sameSecret(sent, csrfToken);
+}
+
 function checkAdmin(request: FastifyRequest, auth: AuthContext | undefined): void {
   if (auth === undefined || auth.kind === "anonymous") throw new ChaiboxError("not_signed_in", "Sign in as the box's admin (or send an admin token) to use this route.");
   if (auth.kind === "token" && auth.scope !== "admin") throw new ChaiboxError("forbidden", "This token has the 'inference' scope; the admin API needs an 'admin' token.");
   if (auth.kind === "session" && !isSafeMethod(request.method)) {
-    const sent = request.headers[CSRF_HEADER];
-    if (typeof sent !== "string" || !sameSecret(sent, auth.csrfToken)) {
+    if (!sameCsrf(request, auth.csrfToken)) {
       throw new ChaiboxError("csrf_token_invalid", "Missing or wrong X-CSRF-Token header: send the csrf_token of GET /admin/session.");
     }
   }
@@ -91,6 +95,9 @@ export function authGuard(options: GuardOptions) {
       if (access === "public") return;
       if (access === "inference") {
         if (!options.required || auth?.kind === "token" || auth?.kind === "local") return;
+        // The box's own Chat screen: the admin session, with its CSRF token on every request (even a GET),
+        // so a page on another origin of the same site cannot ride on the cookie.
+        if (auth?.kind === "session" && sameCsrf(request, auth.csrfToken)) return;
         throw new ChaiboxError("invalid_api_key", "This API needs a bearer token: 'Authorization: Bearer <token>'. Pair the app with the box, or create a token with 'chaibox token create'.");
       }
       if (!options.required && isLoopback(request.socket.remoteAddress)) return;
