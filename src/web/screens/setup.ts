@@ -131,7 +131,7 @@ export function setupWizard(root: HTMLElement, finished: () => void): void {
   const connect = async () => {
     show(5, h("p", {}, "Loading…"));
     const panel = await connectPanel();
-    show(5, h("p", {}, "Your box is ready. This is how apps connect:"), panel, h("button", { class: "primary", type: "button", onclick: finished }, "Open the dashboard"));
+    show(5, h("p", {}, "Your box is ready. This is how apps connect:"), panel, h("button", { class: "primary", type: "button", onclick: finished }, "Say hello to your box"));
   };
 
   askCode();
