@@ -23,6 +23,7 @@ import { diskFullError, ensureFreeSpace, isNoSpace } from "./disk.js";
 import { fetchRange, parseContentRange, validatorOf } from "./fetch-range.js";
 import { discardPartial, partialSize, readSidecar, writeSidecar, type PartialPaths, type Sidecar } from "./partial.js";
 import { displayUrl } from "./source.js";
+import { networkWords, statusWords } from "./failure-words.js";
 
 export interface DownloadOptions {
   url: string;
@@ -109,7 +110,7 @@ class Download {
         if (this.o.signal.aborted) throw this.o.signal.reason;
         if (!(error instanceof RetryableError || isNetworkError(error))) throw error;
         failures = this.received > before ? 1 : failures + 1;
-        const reason = describe(error);
+        const reason = error instanceof RetryableError ? error.message : networkWords(error, this.o.url);
         if (failures > this.o.retry.retries) {
           throw new ChaiboxError("download_failed", `Downloading ${this.display} failed after ${failures - 1} retries: ${reason}.`, {
             url: this.display,
@@ -222,10 +223,10 @@ class Download {
     await response.body?.cancel().catch(() => undefined);
     const status = `${response.status} ${response.statusText}`.trim();
     if (isRetryableStatus(response.status)) {
-      throw new RetryableError(`the server answered ${status}`, parseRetryAfter(response.headers.get("retry-after")));
+      throw new RetryableError(statusWords(this.o.url, status), parseRetryAfter(response.headers.get("retry-after")));
     }
     const hint = response.status === 401 || response.status === 403 ? " (a gated Hugging Face model needs models.hfToken or HF_TOKEN)" : "";
-    throw new ChaiboxError("download_failed", `Downloading ${this.display} failed: the server answered ${status}${hint}.`, {
+    throw new ChaiboxError("download_failed", `Downloading ${this.display} failed: ${statusWords(this.o.url, status)}${hint}.`, {
       url: this.display,
       status: response.status,
     });
@@ -331,11 +332,4 @@ function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Partia
 /** fetch's own failures (refused, reset, cut mid-body) are TypeErrors; file-system errors carry a syscall. */
 function isNetworkError(error: unknown): boolean {
   return error instanceof TypeError && !(error instanceof ChaiboxError);
-}
-
-function describe(error: unknown): string {
-  const cause = (error as { cause?: { message?: unknown; code?: unknown } }).cause;
-  const message = error instanceof Error ? error.message : String(error);
-  if (cause && typeof cause.message === "string") return `${message} (${cause.message})`;
-  return message;
 }

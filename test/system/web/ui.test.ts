@@ -73,7 +73,7 @@ describe("the web UI on a phone", () => {
     expect(await phone.check("03-hardware")).toEqual([]);
     await page.getByRole("button", { name: "See the models that fit" }).click();
 
-    const choice = page.locator("label.choice", { hasText: "Tiny chat" });
+    const choice = page.locator(".choice", { hasText: "Tiny chat" });
     await choice.waitFor();
     expect(await choice.locator("input").isChecked()).toBe(true);
     expect(await phone.check("04-recommended-models")).toEqual([]);
