@@ -27,6 +27,7 @@ import { accountRoutes } from "./api/admin/account.js";
 import { appsRoutes } from "./api/admin/apps.js";
 import { settingsRoutes, type SettingsRoutesOptions } from "./api/admin/settings.js";
 import { pairingRoutes } from "./api/chai/pairing.js";
+import { pairingLookupRoutes } from "./api/chai/pairing-lookup.js";
 import { overviewRoutes, type OverviewOptions } from "./api/admin/overview.js";
 import { webRoutes } from "./api/web.js";
 import { registerCors } from "./api/cors.js";
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     await app.register(appsRoutes, { auth: service });
     await app.register(settingsRoutes, { auth: service, required, boxName, ...(onBoxNameChange && { onBoxNameChange }), ...(serving && { serving }) });
+    await app.register(pairingLookupRoutes, { pairings: service.pairings });
     await app.register(pairingRoutes, { pairings: service.pairings, ...(deps.auth.pairingsPerMinute !== undefined && { requestsPerMinute: deps.auth.pairingsPerMinute }) });
   }
   if (deps.overview) await app.register(overviewRoutes, deps.overview);

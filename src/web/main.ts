@@ -75,7 +75,11 @@ async function start(): Promise<void> {
   }
   if (!session.signed_in) {
     main.dataset.screen = "login";
-    return loginScreen(main, () => void showRoute());
+    // A pairing link (verification_uri_complete): say which app asks; after sign-in /pair opens the approval.
+    const userCode = location.pathname === "/pair" ? new URLSearchParams(location.search).get("user_code") : null;
+    const asking = userCode === null ? undefined : await get<{ app_name: string }>(`/chai/v1/pairings/lookup?user_code=${encodeURIComponent(userCode)}`).catch(() => undefined);
+    const intro = asking ? `“${asking.app_name}” asks to use this box (code ${userCode ?? ""}). Sign in to approve it.` : undefined;
+    return loginScreen(main, () => void showRoute(), intro);
   }
   await showRoute();
 }

@@ -106,7 +106,7 @@ export interface Connect {
   url: string;
   api_base: string;
   ollama_url: string;
-  mdns: { host: string; service: string; type: string };
+  mdns: { responder: "avahi" | "embedded" | "none"; host: string | null; service: string; type: string };
   qr_svg: string;
 }
 

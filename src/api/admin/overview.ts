@@ -21,6 +21,11 @@ export interface OverviewOptions {
   boxName: () => string;
   /** The host name the box answers to over mDNS, without `.local`. */
   hostName: string;
+  /**
+   * Who advertises the box over mDNS now and under which host name (with `.local`); `none` when mDNS is off
+   * or could not start. Default: `none`.
+   */
+  mdns?: () => { responder: "avahi" | "embedded" | "none"; host: string | null };
   version: string;
   hardware: () => Promise<HardwareSnapshot>;
   models: ChaiModelDirectory;
@@ -90,7 +95,7 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewOptions> = async 
       url,
       api_base: `${url}/v1`,
       ollama_url: url,
-      mdns: { host: `${options.hostName}.local`, service: options.boxName(), type: "_chai._tcp" },
+      mdns: { ...(options.mdns?.() ?? { responder: "none" as const, host: null }), service: options.boxName(), type: "_chai._tcp" },
       qr_svg: renderSVG(url, { border: 2 }),
     };
   });
