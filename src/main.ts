@@ -172,7 +172,9 @@ function announceAuth(config: Config, auth: AuthService, logger: Logger): void {
   }
   const setupCode = auth.account.setupCode();
   if (setupCode !== undefined) {
-    logger.warn({ setupCode }, `this box is not set up yet: open its page and enter the setup code ${setupCode} ('chaibox setup-code' prints it too)`);
+    logger.warn({ setupCode }, `this box is not set up yet: open its page and enter the setup code ('chaibox setup-code' prints it too)`);
+    // On a line of its own, so it stands out on a console and is easy to read from a photo of the screen.
+    logger.warn({ setupCode }, `Setup code: ${setupCode}`);
   }
 }
 
