@@ -28,8 +28,10 @@ import { accountRoutes } from "./api/admin/account.js";
 import { appsRoutes } from "./api/admin/apps.js";
 import { settingsRoutes, type SettingsRoutesOptions } from "./api/admin/settings.js";
 import { pairingRoutes } from "./api/chai/pairing.js";
+import { pairingLookupRoutes } from "./api/chai/pairing-lookup.js";
 import { overviewRoutes, type OverviewOptions } from "./api/admin/overview.js";
 import { webRoutes } from "./api/web.js";
+import { registerCors } from "./api/cors.js";
 
 /** Authentication: who may use which route (src/auth/access.ts). */
 export interface AppAuth {
@@ -120,6 +122,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setNotFoundHandler(notFoundOrWrongMethod(app));
 
+  // Before the auth hook: preflights carry no credential and are answered here.
+  await registerCors(app);
   await app.register(cookie);
   // Limits apply only to the routes that ask for one (sign-in, setup code, pairing requests).
   await app.register(rateLimit, {
@@ -152,6 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     await app.register(appsRoutes, { auth: service });
     await app.register(settingsRoutes, { auth: service, required, boxName, ...(onBoxNameChange && { onBoxNameChange }), ...(serving && { serving }) });
+    await app.register(pairingLookupRoutes, { pairings: service.pairings });
     await app.register(pairingRoutes, { pairings: service.pairings, ...(deps.auth.pairingsPerMinute !== undefined && { requestsPerMinute: deps.auth.pairingsPerMinute }) });
   }
   if (deps.overview) await app.register(overviewRoutes, deps.overview);

@@ -29,6 +29,7 @@ import { ModelInfoDirectory } from "./models/model-info.js";
 import { boxId } from "./state/box-identity.js";
 import { CHAI_SPEC_VERSION } from "./api/chai/well-known.js";
 import { startAdvertising, type Advertiser } from "./platform/mdns.js";
+import { instanceName } from "./platform/mdns-records.js";
 import { PerformanceStore } from "./state/performance-store.js";
 import { ModelStore } from "./models/store.js";
 import { pullOptionsFromConfig } from "./models/pull/from-config.js";
@@ -180,7 +181,9 @@ function announceAuth(config: Config, auth: AuthService, logger: Logger): void {
   }
   const setupCode = auth.account.setupCode();
   if (setupCode !== undefined) {
-    logger.warn({ setupCode }, `this box is not set up yet: open its page and enter the setup code ${setupCode} ('chaibox setup-code' prints it too)`);
+    logger.warn({ setupCode }, `this box is not set up yet: open its page and enter the setup code ('chaibox setup-code' prints it too)`);
+    // On a line of its own, so it stands out on a console and is easy to read from a photo of the screen.
+    logger.warn({ setupCode }, `Setup code: ${setupCode}`);
   }
 }
 
@@ -289,6 +292,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     overview: {
       boxName,
       hostName: hostname() || "chaibox",
+      // Avahi publishes under the system's host name; the embedded responder under one made from the box name.
+      mdns: () => {
+        const responder = mdns.advertiser?.responder ?? "none";
+        if (responder === "none") return { responder, host: null };
+        return { responder, host: responder === "avahi" ? `${hostname() || "chaibox"}.local` : `${instanceName(boxName()).replace(/ /g, "-")}.local` };
+      },
       version,
       hardware,
       models: chai.directory,

@@ -3,6 +3,7 @@
  * that goes away and the generation it asked for: a closed connection aborts the request's AbortSignal, which
  * frees its sequence in the runner.
  */
+import type { OutgoingHttpHeaders } from "node:http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { once } from "node:events";
 import { ChaiboxError } from "../errors.js";
@@ -39,6 +40,8 @@ export class StreamWriter {
     // fastify does not know about raw writes; hijack so it neither writes nor times the reply out.
     this.reply.hijack();
     this.reply.raw.writeHead(200, {
+      // Headers set before the stream began (CORS, Retry-After…) would be lost with the hijack: carry them.
+      ...(this.reply.getHeaders() as OutgoingHttpHeaders),
       "content-type": this.contentType === "text/event-stream" ? "text/event-stream; charset=utf-8" : "application/x-ndjson",
       "cache-control": "no-cache",
       connection: "keep-alive",

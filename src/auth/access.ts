@@ -23,6 +23,7 @@ const publicRoutes = new Set([
   "POST /admin/setup/verify",
   "POST /chai/v1/pairings",
   "POST /chai/v1/pairings/token",
+  "GET /chai/v1/pairings/lookup",
 ]);
 
 /**

@@ -65,6 +65,11 @@ function credential(request: FastifyRequest, options: GuardOptions): AuthContext
   return session && { kind: "session", sessionId: session.id, csrfToken: session.csrfToken };
 }
 
+function sameCsrf(request: FastifyRequest, csrfToken: string): boolean {
+  const sent = request.headers[CSRF_HEADER];
+  return typeof sent === "string" && sameSecret(sent, csrfToken);
+}
+
 function checkAdmin(request: FastifyRequest, auth: AuthContext | undefined, access: "models" | "admin"): void {
   if (auth === undefined || auth.kind === "anonymous") throw new ChaiboxError("not_signed_in", "Sign in as the box's admin (or send an admin token) to use this route.");
   if (auth.kind === "token" && auth.scope !== "admin" && !(access === "models" && auth.scope === "models")) {
@@ -72,8 +77,7 @@ function checkAdmin(request: FastifyRequest, auth: AuthContext | undefined, acce
     throw new ChaiboxError("forbidden", `This token has the '${auth.scope}' scope; ${access === "models" ? "managing models" : "the admin API"} needs ${needs}.`);
   }
   if (auth.kind === "session" && !isSafeMethod(request.method)) {
-    const sent = request.headers[CSRF_HEADER];
-    if (typeof sent !== "string" || !sameSecret(sent, auth.csrfToken)) {
+    if (!sameCsrf(request, auth.csrfToken)) {
       throw new ChaiboxError("csrf_token_invalid", "Missing or wrong X-CSRF-Token header: send the csrf_token of GET /admin/session.");
     }
   }
@@ -94,6 +98,9 @@ export function authGuard(options: GuardOptions) {
       if (access === "public") return;
       if (access === "inference") {
         if (!options.required || auth?.kind === "token" || auth?.kind === "local") return;
+        // The box's own Chat screen: the admin session, with its CSRF token on every request (even a GET),
+        // so a page on another origin of the same site cannot ride on the cookie.
+        if (auth?.kind === "session" && sameCsrf(request, auth.csrfToken)) return;
         throw new ChaiboxError("invalid_api_key", "This API needs a bearer token: 'Authorization: Bearer <token>'. Pair the app with the box, or create a token with 'chaibox token create'.");
       }
       // With authentication off, model management and /admin stay on this machine: an open LAN port must

@@ -53,18 +53,31 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = commands[name];
   if (!command) throw new UsageError(`unknown command '${name}'`);
+  running = name;
   await command.run(args);
 }
 
+/** The subcommand being run, so a wrong argument points to its own --help. */
+let running: string | undefined;
+
+// `chaibox models list --json | head`: the reader went away; that is the end, not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
-    console.error(`chaibox: ${error.message} (see 'chaibox --help')`);
+    console.error(`chaibox: ${error.message} (see 'chaibox ${running === undefined ? "" : `${running} `}--help')`);
     process.exit(2);
   }
   if (error instanceof ConfigError) console.error(`chaibox: ${error.message}`);
   else if (error instanceof ChaiboxError) console.error(`chaibox: ${error.message}`);
   else if (error instanceof Error && "code" in error && typeof error.code === "string" && error.code.startsWith("E")) {
     // A system error (EACCES, ENOSPC, EADDRINUSE…): its message already names the path or port.
+    console.error(`chaibox: ${error.message}`);
+  } else if (error instanceof Error && process.env.CHAIBOX_DEBUG === undefined) {
+    // A message, not a stack trace (a bad catalog file, a snapshot that is not one); CHAIBOX_DEBUG=1 shows it.
     console.error(`chaibox: ${error.message}`);
   } else console.error("chaibox:", error);
   process.exit(1);

@@ -8,6 +8,7 @@ import { describeHardware } from "../hardware/describe.js";
 import { loadCatalog } from "../models/catalog.js";
 import type { FitChoice, FitResult } from "../models/fit.js";
 import { choiceRef as ref, recommendModels } from "../models/recommend.js";
+import { preselect } from "../models/preselect.js";
 import { ModelStore } from "../models/store.js";
 import { formatSize } from "./format.js";
 import { hardwareFor } from "./hardware-option.js";
@@ -51,12 +52,14 @@ export function report(result: FitResult): string[] {
   lines.push(...section("Chat models, best first:", chat));
   lines.push(...section("Embedding models:", result.choices.filter((c) => c.kind === "embedding")));
   const top = chat[0];
+  const first = preselect(result);
   const bigger = result.skipped.filter((s) => top === undefined || s.parameters > top.parameters);
   if (bigger.length > 0) {
     lines.push("Skipped:");
     for (const s of bigger) lines.push(`  ${s.name} — ${s.reason}`);
     lines.push("");
   }
-  if (top) lines.push(top.installedId !== undefined ? `Ready to use: ${top.installedId}` : `Install the best one with: chaibox models pull ${ref(top)}`);
+  if (first) lines.push(`Install the one that suits this box with: chaibox models pull ${ref(first)}`);
+  else if (top?.installedId !== undefined) lines.push(`Ready to use: ${top.installedId}`);
   return lines;
 }

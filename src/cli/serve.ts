@@ -1,10 +1,9 @@
 /** `chaibox serve`: runs the service until SIGTERM/SIGINT. */
 import { configKeys } from "../config/load.js";
-import { pino } from "pino";
-import { logSink } from "../platform/log-sink.js";
+import { serveLogger } from "./log-output.js";
 import { startServer } from "../main.js";
 import { ServiceState } from "../platform/service-state.js";
-import { commonHelp, configFrom, parse, parseInteger } from "./args.js";
+import { commonHelp, configFrom, parse, parseInteger, UsageError } from "./args.js";
 
 /** How long a start may take before systemd gives up (EXTEND_TIMEOUT_USEC). */
 const START_ALLOWANCE_MS = 120_000;
@@ -29,6 +28,7 @@ Options:
   --host H          address to listen on
   --port P          HTTP port
   --log-level L     fatal, error, warn, info, debug or trace
+  --log-format F    auto (default: human lines on a terminal, JSON otherwise and under systemd), json or pretty
   --no-mdns         do not advertise this box over mDNS (same as mdns: off)
   --hardware FILE   act as if on the hardware a saved snapshot describes ('chaibox hw --json' writes one):
                     models are sized for it (simulations, tests)
@@ -43,7 +43,7 @@ ${configHelp()}`;
 }
 
 export async function serveCommand(args: string[]): Promise<void> {
-  const { values } = parse(args, { host: { type: "string" }, port: { type: "string" }, "log-level": { type: "string" }, dev: { type: "boolean" }, "no-auth": { type: "boolean" }, hardware: { type: "string" }, "no-mdns": { type: "boolean" } }, false);
+  const { values } = parse(args, { host: { type: "string" }, port: { type: "string" }, "log-level": { type: "string" }, "log-format": { type: "string" }, dev: { type: "boolean" }, "no-auth": { type: "boolean" }, hardware: { type: "string" }, "no-mdns": { type: "boolean" } }, false);
   if (values.help) {
     console.log(serveHelp());
     return;
@@ -59,8 +59,9 @@ export async function serveCommand(args: string[]): Promise<void> {
     logLevel: values["log-level"],
     ...(values["no-mdns"] === true && { mdns: "off" }),
   });
-  // Logging never blocks or ends the server, even with stdout on a full disk (platform/log-sink.ts).
-  const logger = pino({ level: config.logLevel, base: { service: "chaibox" } }, logSink());
+  const format = values["log-format"] ?? "auto";
+  if (format !== "auto" && format !== "json" && format !== "pretty") throw new UsageError(`--log-format must be auto, json or pretty, not '${format}'.`);
+  const logger = serveLogger(config.logLevel, format);
   const service = new ServiceState(logger.child({ module: "systemd" }));
   // A first start may generate the demo model and measure model files: more than a default start timeout.
   service.extendStart(START_ALLOWANCE_MS);

@@ -1,15 +1,14 @@
 /**
  * A snapshot as readable lines, one per device: `chaibox hw` prints them and `serve` logs them at start.
- * RAM and VRAM are in binary units (GiB), as memory is sold and as the OS counts it; disk space is in
- * decimal units (GB), as disks are sold and as `chaibox models list` shows model sizes.
+ * RAM, VRAM and disk are all in decimal units (GB), as disks are sold and as model sizes are shown, so the
+ * web UI's screens and the CLI never disagree (25.3 GB on one, 23.5 GiB on another).
  */
 import type { Gpu, HardwareSnapshot } from "./snapshot.js";
 
-/** `25276026880` → `23.5 GiB`; below 1 GiB in MiB. */
+/** `25276026880` → `25.3 GB`; below 1 GB in MB. Decimal, like disk sizes, so every screen agrees. */
 export function formatMemory(bytes: number): string {
-  const gib = bytes / 1024 ** 3;
-  if (gib >= 1) return `${gib.toFixed(1)} GiB`;
-  return `${Math.round(bytes / 1024 ** 2)} MiB`;
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  return `${Math.round(bytes / 1e6)} MB`;
 }
 
 /** `270553174016` → `270.6 GB`; decimal units. */
@@ -53,4 +52,23 @@ export function describeHardware(snapshot: HardwareSnapshot): string[] {
   const system = [os.distro, os.release].filter((s) => s !== undefined && s !== "").join(" ");
   lines.push(`OS: ${system !== "" ? `${system}, ` : ""}${os.platform} ${os.arch}`);
   return lines;
+}
+
+/** The GPU a person would name: "NVIDIA graphics", "Intel graphics", or none. */
+function graphicsWords(snapshot: HardwareSnapshot): string | undefined {
+  const gpu = snapshot.gpus[0];
+  if (gpu === undefined) return undefined;
+  const vram = !gpu.unified && gpu.vramTotalBytes > 0 ? ` with ${formatMemory(gpu.vramTotalBytes)}` : "";
+  return `${gpu.vendor} graphics${vram}`;
+}
+
+/**
+ * The box in one plain sentence, for people: "4 cores, 16.8 GB memory, Intel graphics: models up to about
+ * 8B parameters run well". `abilities` is the second half (models/preselect.ts says it from fit).
+ */
+export function hardwareSummary(snapshot: HardwareSnapshot, abilities: string): string {
+  const parts = [`${snapshot.cpu.physicalCores} cores`, `${formatMemory(snapshot.memory.totalBytes)} memory`];
+  const graphics = graphicsWords(snapshot);
+  if (graphics !== undefined) parts.push(graphics);
+  return `${parts.join(", ")}: ${abilities}`;
 }

@@ -47,6 +47,14 @@ export function installedCandidate(model: InstalledModel & { insights: GgufInsig
 }
 
 /**
+ * A model with random weights (the demo, the test presets), however it was installed: generated, or added
+ * from its file. Such a model answers nonsense, so it is never recommended.
+ */
+export function isTestModel(manifest: ModelManifest): boolean {
+  return manifest.source.type === "generated" || /random weights|^chaibox (random|tiny|demo)\b/i.test(manifest.gguf.name ?? "");
+}
+
+/**
  * Every catalog entry plus every installed model that is not from the catalog. Generated models (the demo
  * model's random weights) are never recommended.
  */
@@ -54,7 +62,7 @@ export function buildCandidates(catalog: Catalog, installed: InstalledModel[]): 
   const fromCatalog = new Map<string, { id: string; estimator: FileEstimator }>();
   const candidates: FitCandidate[] = [];
   for (const model of installed) {
-    if (model.manifest.source.type === "generated") continue;
+    if (isTestModel(model.manifest)) continue;
     const origin = catalogOrigin(model.manifest, catalog);
     if (origin && model.insights) {
       fromCatalog.set(`${origin.entry.id}:${origin.quant}`, { id: model.manifest.id, estimator: insightsEstimator(model.insights) });

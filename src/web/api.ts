@@ -17,6 +17,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** The headers that let the admin session use the public API (`/v1`) from this page: its CSRF token. */
+export function sessionHeaders(): Record<string, string> {
+  return csrfToken === null ? {} : { "x-csrf-token": csrfToken };
+}
+
 /** Called when the session is gone (expired, signed out elsewhere): the page shows the sign-in form. */
 let onSignedOut: () => void = () => undefined;
 export function whenSignedOut(handler: () => void): void {

@@ -5,6 +5,7 @@
 import { get, messageOf, setCsrfToken, whenSignedOut } from "./api.js";
 import { h, replace } from "./dom.js";
 import { appsScreen } from "./screens/apps.js";
+import { chatScreen } from "./screens/chat.js";
 import { dashboardScreen } from "./screens/dashboard.js";
 import { loginScreen } from "./screens/login.js";
 import { modelsScreen } from "./screens/models.js";
@@ -16,8 +17,19 @@ import type { Session } from "./types.js";
 const main = document.querySelector<HTMLElement>("main") ?? document.body.appendChild(h("main"));
 const nav = document.querySelector<HTMLElement>("nav") ?? document.body.appendChild(h("nav"));
 
+/** True right after the first run, which ends on the Chat screen with a greeting. */
+let justSetUp = false;
+
 const screens: Record<string, { label: string; show: (root: HTMLElement) => Promise<void> }> = {
   dashboard: { label: "Home", show: dashboardScreen },
+  chat: {
+    label: "Chat",
+    show: (root) => {
+      const greeting = justSetUp ? "Your box is ready. Say hello to your box." : "Say hello to your box.";
+      justSetUp = false;
+      return chatScreen(root, { greeting });
+    },
+  },
   models: { label: "Models", show: modelsScreen },
   apps: { label: "Apps", show: appsScreen },
   settings: { label: "Settings", show: (root) => settingsScreen(root, () => void start()) },
@@ -56,13 +68,18 @@ async function start(): Promise<void> {
   if (session.setup_required) {
     main.dataset.screen = "setup";
     return setupWizard(main, () => {
-      location.hash = "#/dashboard";
+      justSetUp = true;
+      location.hash = "#/chat";
       void showRoute();
     });
   }
   if (!session.signed_in) {
     main.dataset.screen = "login";
-    return loginScreen(main, () => void showRoute());
+    // A pairing link (verification_uri_complete): say which app asks; after sign-in /pair opens the approval.
+    const userCode = location.pathname === "/pair" ? new URLSearchParams(location.search).get("user_code") : null;
+    const asking = userCode === null ? undefined : await get<{ app_name: string }>(`/chai/v1/pairings/lookup?user_code=${encodeURIComponent(userCode)}`).catch(() => undefined);
+    const intro = asking ? `“${asking.app_name}” asks to use this box (code ${userCode ?? ""}). Sign in to approve it.` : undefined;
+    return loginScreen(main, () => void showRoute(), intro);
   }
   await showRoute();
 }

@@ -24,11 +24,19 @@ export interface Recommendation {
   tokens_per_second: number;
   context_length: number;
   slow: boolean;
+  /** The one the first run ticks: comfortable speed, reasonable download, memory to spare. */
+  preselected: boolean;
+  /** Estimated download time at `download_bytes_per_second`. */
+  download_seconds: number;
   reason: string;
 }
 
 export interface Recommendations {
+  /** The box in one plain sentence. */
+  summary: string;
+  /** The hardware line by line (CPU flags and all), for the details. */
   hardware: string[];
+  download_bytes_per_second: number;
   message: string | null;
   choices: Recommendation[];
   skipped: { name: string; reason: string }[];
@@ -98,7 +106,7 @@ export interface Connect {
   url: string;
   api_base: string;
   ollama_url: string;
-  mdns: { host: string; service: string; type: string };
+  mdns: { responder: "avahi" | "embedded" | "none"; host: string | null; service: string; type: string };
   qr_svg: string;
 }
 

@@ -56,7 +56,8 @@ export function sha256Of(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-export async function startFileServer(files: Record<string, ServedFile> = {}): Promise<FileServer> {
+/** `port`: listen on this one (a test that starts the server late, on the port a client already uses). Default: any free port. */
+export async function startFileServer(files: Record<string, ServedFile> = {}, options: { port?: number } = {}): Promise<FileServer> {
   const map = new Map(Object.entries(files));
   const requests: RecordedRequest[] = [];
   const served = new Map<string, number>();
@@ -93,7 +94,7 @@ export async function startFileServer(files: Record<string, ServedFile> = {}): P
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     origin,

@@ -66,8 +66,8 @@ describe.runIf(process.platform === "linux")("chaibox hw on this machine", () =>
     expect(line("CPU: ")).toMatch(/^CPU: .+, \d+ cores/);
     if (cpuModel !== undefined) expect(line("CPU: ")).toContain(`CPU: ${cpuModel}, `);
 
-    const ramGiB = ((await memTotalBytes()) / 1024 ** 3).toFixed(1);
-    expect(line("RAM: ")).toMatch(new RegExp(`^RAM: ${ramGiB.replace(".", "\\.")} GiB total, \\d+\\.\\d GiB available`));
+    const ramGB = ((await memTotalBytes()) / 1e9).toFixed(1);
+    expect(line("RAM: ")).toMatch(new RegExp(`^RAM: ${ramGB.replace(".", "\\.")} GB total, \\d+\\.\\d GB available`));
 
     // The models dir does not exist yet: the disk is the file system of its nearest existing parent.
     const fs = await statfs(dataDir);
@@ -104,8 +104,8 @@ describe("chaibox hw --hardware FILE", () => {
     expect(text.stdout.trim().split("\n")).toEqual([
       "Simulated: Desktop with NVIDIA GeForce RTX 4090 24 GB, 64 GB RAM (snapshot taken 2026-11-20T10:00:00.000Z)",
       expect.stringMatching(/^CPU: AMD Ryzen 9 7950X 16-Core Processor, 16 cores, 32 threads; SIMD: sse3 .* avx512f /),
-      "RAM: 62.0 GiB total, 59.6 GiB available, 96 GB/s",
-      "GPU: NVIDIA GeForce RTX 4090, 24.0 GiB VRAM, 23.6 GiB free, 1.0 TB/s",
+      "RAM: 66.5 GB total, 64.0 GB available, 96 GB/s",
+      "GPU: NVIDIA GeForce RTX 4090, 25.8 GB VRAM, 25.4 GB free, 1.0 TB/s",
       "Disk: 1.41 TB free of 1.97 TB (/var/lib/chaibox/models)",
       "GPU backends: cuda",
       "OS: Ubuntu 24.04.1 LTS, linux x64",

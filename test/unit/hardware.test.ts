@@ -244,7 +244,7 @@ describe("describeHardware", () => {
     expect(lines).toEqual([
       "Simulated: Raspberry Pi 5 8 GB (snapshot taken 2026-11-20T10:00:00.000Z)",
       "CPU: Cortex-A76, 4 cores; SIMD: neon fp16 dotprod",
-      "RAM: 7.9 GiB total, 7.4 GiB available, 17 GB/s",
+      "RAM: 8.4 GB total, 7.9 GB available, 17 GB/s",
       "GPU: none (CPU only)",
       "Disk: 221.6 GB free of 250.4 GB (/var/lib/chaibox/models)",
       "GPU backends: none (llama.cpp runs on the CPU)",
@@ -254,14 +254,14 @@ describe("describeHardware", () => {
 
   it("gives one line per GPU with its VRAM, unified or not", async () => {
     const h200 = describeHardware(await fixture("nvidia-h200-141gb"));
-    expect(h200).toContain("GPU: NVIDIA H200, 140.4 GiB VRAM, 139.8 GiB free, 4.8 TB/s");
+    expect(h200).toContain("GPU: NVIDIA H200, 150.8 GB VRAM, 150.1 GB free, 4.8 TB/s");
     expect(h200).toContain("GPU backends: cuda");
     expect(h200).toContain("CPU: Intel Xeon Processor, 16 cores; SIMD: " + (await fixture("nvidia-h200-141gb")).cpu.simd.join(" "));
-    expect(describeHardware(await fixture("mac-mini-m4-16gb"))).toContain("GPU: Apple M4, unified memory (shares the 16.0 GiB of RAM), 9.8 GiB free, 120 GB/s");
+    expect(describeHardware(await fixture("mac-mini-m4-16gb"))).toContain("GPU: Apple M4, unified memory (shares the 17.2 GB of RAM), 10.5 GB free, 120 GB/s");
     expect(describeHardware(await fixture("rtx-3060-12gb"))).toContain("CPU: AMD Ryzen 5 5600X 6-Core Processor, 6 cores, 12 threads; SIMD: sse3 ssse3 fma sse4_1 sse4_2 avx f16c avx2");
     const unknownFree = { ...(await fixture("rtx-3060-12gb")) };
     unknownFree.gpus = [{ ...unknownFree.gpus[0]!, vramFreeBytes: null }];
-    expect(describeHardware(unknownFree)).toContain("GPU: NVIDIA GeForce RTX 3060, 12.0 GiB VRAM, free VRAM unknown, 360 GB/s");
+    expect(describeHardware(unknownFree)).toContain("GPU: NVIDIA GeForce RTX 3060, 12.9 GB VRAM, free VRAM unknown, 360 GB/s");
   });
 });
 

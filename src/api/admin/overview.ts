@@ -1,24 +1,31 @@
 /**
  * What the web UI shows beyond the raw admin resources, each in one request a phone can afford:
  * - `GET /admin/status`: the dashboard (box, models with their speed, loaded runners, memory, disk);
- * - `GET /admin/recommendations`: the hardware in plain words and the models that fit it, best first;
+ * - `GET /admin/recommendations`: the hardware in plain words and the models that fit it, best first, the
+ *   one to tick on the first run marked `preselected`;
  * - `GET /admin/connect`: how apps reach the box (its URL, mDNS names, a QR code of the URL).
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { renderSVG } from "uqr";
 import type { ChaiModelDirectory } from "../chai/model-schema.js";
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
-import { describeHardware } from "../../hardware/describe.js";
+import { describeHardware, hardwareSummary } from "../../hardware/describe.js";
 import type { HardwareSnapshot } from "../../hardware/snapshot.js";
 import type { Catalog } from "../../models/catalog.js";
 import type { FitResult } from "../../models/fit.js";
 import { choiceRef } from "../../models/recommend.js";
+import { abilities, ASSUMED_DOWNLOAD_BYTES_PER_SECOND, downloadSeconds, preselect } from "../../models/preselect.js";
 
 export interface OverviewOptions {
   /** The box's name now (it can change in Settings). */
   boxName: () => string;
   /** The host name the box answers to over mDNS, without `.local`. */
   hostName: string;
+  /**
+   * Who advertises the box over mDNS now and under which host name (with `.local`); `none` when mDNS is off
+   * or could not start. Default: `none`.
+   */
+  mdns?: () => { responder: "avahi" | "embedded" | "none"; host: string | null };
   version: string;
   hardware: () => Promise<HardwareSnapshot>;
   models: ChaiModelDirectory;
@@ -56,9 +63,12 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewOptions> = async 
   app.get("/admin/recommendations", async () => {
     const [snapshot, result, catalog] = await Promise.all([options.hardware(), options.recommend(), options.catalog()]);
     const describe = new Map(catalog?.models.map((entry) => [entry.id, entry.description]));
+    const first = preselect(result);
     return {
+      summary: hardwareSummary(snapshot, abilities(result)),
       hardware: describeHardware(snapshot),
       message: result.message ?? null,
+      download_bytes_per_second: ASSUMED_DOWNLOAD_BYTES_PER_SECOND,
       choices: result.choices.map((choice) => ({
         ref: choiceRef(choice),
         name: choice.name,
@@ -70,6 +80,8 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewOptions> = async 
         tokens_per_second: Math.round(choice.tokensPerSecond * 10) / 10,
         context_length: choice.contextSize,
         slow: choice.slow,
+        preselected: choice === first,
+        download_seconds: downloadSeconds(choice.sizeBytes),
         reason: choice.reason,
       })),
       skipped: result.skipped.map((skip) => ({ name: skip.name, reason: skip.reason })),
@@ -83,7 +95,7 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewOptions> = async 
       url,
       api_base: `${url}/v1`,
       ollama_url: url,
-      mdns: { host: `${options.hostName}.local`, service: options.boxName(), type: "_chai._tcp" },
+      mdns: { ...(options.mdns?.() ?? { responder: "none" as const, host: null }), service: options.boxName(), type: "_chai._tcp" },
       qr_svg: renderSVG(url, { border: 2 }),
     };
   });

@@ -23,6 +23,7 @@ import { diskFullError, ensureFreeSpace, isNoSpace } from "./disk.js";
 import { fetchRange, parseContentRange, validatorOf } from "./fetch-range.js";
 import { discardPartial, partialSize, readSidecar, writeSidecar, type PartialPaths, type Sidecar } from "./partial.js";
 import { displayUrl } from "./source.js";
+import { networkWords, statusWords } from "./failure-words.js";
 import type { SourcePolicy } from "./source-policy.js";
 
 export interface DownloadOptions {
@@ -112,7 +113,7 @@ class Download {
         if (this.o.signal.aborted) throw this.o.signal.reason;
         if (!(error instanceof RetryableError || isNetworkError(error))) throw error;
         failures = this.received > before ? 1 : failures + 1;
-        const reason = describe(error);
+        const reason = error instanceof RetryableError ? error.message : networkWords(error, this.o.url);
         if (failures > this.o.retry.retries) {
           throw new ChaiboxError("download_failed", `Downloading ${this.display} failed after ${failures - 1} retries: ${reason}.`, {
             url: this.display,
@@ -227,15 +228,15 @@ class Download {
     // In words, with the status number only: the server's own status text is something fetched.
     const status = `HTTP ${response.status}`;
     if (isRetryableStatus(response.status)) {
-      throw new RetryableError(`the server answered an error (${status})`, parseRetryAfter(response.headers.get("retry-after")));
+      throw new RetryableError(statusWords(this.o.url, status), parseRetryAfter(response.headers.get("retry-after")));
     }
     const what =
       response.status === 401 || response.status === 403
-        ? "the server refused access (a gated Hugging Face model needs models.hfToken or HF_TOKEN)"
+        ? "access refused (a gated Hugging Face model needs models.hfToken or HF_TOKEN)"
         : response.status === 404 || response.status === 410
-          ? "the server has no such file"
-          : "the server answered an error";
-    throw new ChaiboxError("download_failed", `Downloading ${this.display} failed: ${what} (${status}).`, {
+          ? "no such file"
+          : "an error";
+    throw new ChaiboxError("download_failed", `Downloading ${this.display} failed: ${statusWords(this.o.url, status)}, ${what}.`, {
       url: this.display,
       status: response.status,
     });
@@ -341,13 +342,4 @@ function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Partia
 /** fetch's own failures (refused, reset, cut mid-body) are TypeErrors; file-system errors carry a syscall. */
 function isNetworkError(error: unknown): boolean {
   return error instanceof TypeError && !(error instanceof ChaiboxError);
-}
-
-/**
- * The reason of a failed attempt, in words. A network failure is "the connection failed" whatever its cause:
- * telling a refused connection from a reset or a timeout would let a pull probe which ports are open.
- */
-function describe(error: unknown): string {
-  if (error instanceof RetryableError) return error.message;
-  return "the connection to the server failed";
 }

@@ -18,20 +18,25 @@ export async function appsScreen(root: HTMLElement): Promise<void> {
       }
     });
 
-  const requests = pairings.data.map((pairing) => {
-    const approve = h("button", { class: "primary small", type: "button" }, "Approve");
-    const deny = h("button", { class: "secondary small", type: "button" }, "Deny");
-    approve.addEventListener("click", act(approve, () => post(`/admin/pairings/${encodeURIComponent(pairing.id)}/approve`)));
-    deny.addEventListener("click", act(deny, () => post(`/admin/pairings/${encodeURIComponent(pairing.id)}/deny`)));
-    return h(
-      "li",
-      { class: "pairing" },
-      h("strong", {}, pairing.app_name),
-      h("span", {}, "Code shown by the app: ", h("code", { class: "user-code" }, pairing.user_code)),
-      h("span", { class: "hint" }, `from ${pairing.client_address ?? "unknown address"} · asked ${ago(pairing.created_at)}`),
-      h("div", { class: "row" }, approve, deny),
-    );
-  });
+  const pairingList = (data: Pairing[]) => {
+    const requests = data.map((pairing) => {
+      const approve = h("button", { class: "primary small", type: "button" }, "Approve");
+      const deny = h("button", { class: "secondary small", type: "button" }, "Deny");
+      approve.addEventListener("click", act(approve, () => post(`/admin/pairings/${encodeURIComponent(pairing.id)}/approve`)));
+      deny.addEventListener("click", act(deny, () => post(`/admin/pairings/${encodeURIComponent(pairing.id)}/deny`)));
+      return h(
+        "li",
+        { class: "pairing" },
+        h("strong", {}, pairing.app_name),
+        h("span", {}, "Code shown by the app: ", h("code", { class: "user-code" }, pairing.user_code)),
+        h("span", { class: "hint" }, `from ${pairing.client_address ?? "unknown address"} · asked ${ago(pairing.created_at)}`),
+        h("div", { class: "row" }, approve, deny),
+      );
+    });
+    return requests.length === 0 ? h("p", { class: "hint" }, "No app is asking right now.") : h("ul", { class: "list" }, ...requests);
+  };
+  const pairingSection = h("section", { class: "card" }, h("h2", {}, "Pairing requests"), pairingList(pairings.data));
+  watchPairings(pairingSection, pairings.data, (data) => replace(pairingSection, h("h2", {}, "Pairing requests"), pairingList(data)));
 
   const active = apps.data.filter((app) => app.revoked_at === null);
   const rows = active.map((app) => {
@@ -70,8 +75,30 @@ export async function appsScreen(root: HTMLElement): Promise<void> {
     root,
     h("h1", {}, "Apps"),
     message,
-    h("section", { class: "card" }, h("h2", {}, "Pairing requests"), requests.length === 0 ? h("p", { class: "hint" }, "No app is asking right now.") : h("ul", { class: "list" }, ...requests)),
+    pairingSection,
     h("section", { class: "card" }, h("h2", {}, "Paired apps"), rows.length === 0 ? h("p", { class: "hint" }, "No app yet.") : h("ul", { class: "list" }, ...rows)),
     h("section", { class: "card" }, h("h2", {}, "New token"), form),
   );
+}
+
+/** How often the open Apps screen asks for new pairing requests: one shows within 2 s, without a reload. */
+const PAIRING_POLL_MS = 1000;
+
+/** Polls the pending requests while `section` is on the page; `changed` gets the new list when it differs. */
+function watchPairings(section: HTMLElement, first: Pairing[], changed: (data: Pairing[]) => void): void {
+  let known = first.map((p) => p.id).join();
+  const tick = async () => {
+    // Stops once the screen is left or re-rendered: the section is no longer in the document.
+    if (!section.isConnected) return;
+    if (document.visibilityState === "visible") {
+      const now = await get<List<Pairing>>("/admin/pairings").catch(() => undefined);
+      const ids = now?.data.map((p) => p.id).join();
+      if (now && ids !== undefined && ids !== known) {
+        known = ids;
+        changed(now.data);
+      }
+    }
+    setTimeout(() => void tick(), PAIRING_POLL_MS);
+  };
+  setTimeout(() => void tick(), PAIRING_POLL_MS);
 }

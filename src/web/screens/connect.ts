@@ -25,7 +25,7 @@ export async function connectPanel(): Promise<HTMLElement> {
       h("dt", {}, "OpenAI-compatible API"),
       h("dd", {}, h("code", {}, info.api_base)),
       h("dt", {}, "On the network (mDNS)"),
-      h("dd", {}, h("code", {}, info.mdns.host), ` · apps that browse ${info.mdns.type} find “${info.mdns.service}”`),
+      h("dd", { class: "mdns", "data-responder": info.mdns.responder }, ...mdnsWords(info)),
     ),
     qr,
     h("h2", {}, "Home Assistant"),
@@ -40,4 +40,12 @@ export async function connectPanel(): Promise<HTMLElement> {
     h("h2", {}, "Other apps"),
     h("p", {}, "Apps that speak Chai find the box by themselves and ask to pair: approve them under Apps. Others take the API address above and a token from Apps."),
   );
+}
+
+/** The truth about mDNS: off, or who advertises the box under which host name. */
+function mdnsWords(info: Connect): (Node | string)[] {
+  const { responder, host, type, service } = info.mdns;
+  if (responder === "none" || host === null) return ["Off: apps on the network do not find the box by themselves; give them the address above."];
+  const by = responder === "avahi" ? "Avahi (the system's mDNS responder)" : "chaibox's own responder";
+  return [h("code", {}, host), ` · advertised by ${by}; apps that browse ${type} find “${service}”`];
 }

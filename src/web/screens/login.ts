@@ -3,7 +3,8 @@ import { messageOf, post, setCsrfToken } from "../api.js";
 import { busy, field, h, notice, replace } from "../dom.js";
 import type { SignedIn } from "../types.js";
 
-export function loginScreen(root: HTMLElement, signedIn: () => void): void {
+/** `intro`: what the owner came for, e.g. the app asking to pair; default: what the page is for. */
+export function loginScreen(root: HTMLElement, signedIn: () => void, intro = "Manage your AI box: models, apps and settings."): void {
   const password = h("input", { type: "password", autocomplete: "current-password", required: true });
   const message = notice();
   const submit = h("button", { class: "primary", type: "submit" }, "Sign in");
@@ -21,6 +22,6 @@ export function loginScreen(root: HTMLElement, signedIn: () => void): void {
       }
     })();
   });
-  replace(root, h("h1", {}, "Sign in"), h("p", {}, "Manage your AI box: models, apps and settings."), form);
+  replace(root, h("h1", {}, "Sign in"), h("p", { class: "intro" }, intro), form);
   password.focus();
 }

@@ -2,7 +2,7 @@
 import { api, get, messageOf } from "../api.js";
 import { h, notice, replace } from "../dom.js";
 import { bytes } from "../format.js";
-import { followPull, startPull } from "../pulls.js";
+import { dismissedPulls, followPull, startPull } from "../pulls.js";
 import type { List, Pull, Recommendations } from "../types.js";
 import { catalogRows } from "./recommendations.js";
 
@@ -21,12 +21,21 @@ export async function modelsScreen(root: HTMLElement): Promise<void> {
   const message = notice();
   const downloads = h("div", { class: "downloads" });
   const rerender = () => void modelsScreen(root).catch((error: unknown) => message.show(messageOf(error)));
-  const track = (view: { element: HTMLElement; done: Promise<unknown> }) => {
+  // A download that ends while shown refreshes the screen (the installed list); one that had already ended
+  // is only shown.
+  const track = (view: { element: HTMLElement; done: Promise<unknown> }, running = true) => {
     downloads.appendChild(view.element);
-    void view.done.then(rerender);
+    if (running) void view.done.then(rerender);
   };
-  for (const pull of pulls.data.filter((p) => p.state === "queued" || p.state === "downloading" || p.state === "verifying")) {
-    track(followPull(pull, pull.modelId));
+  // Running downloads, and the failed and cancelled ones not dismissed yet (with Retry and Dismiss). A ref
+  // that was pulled again since shows only its newest pull (the list is newest first).
+  const dismissed = dismissedPulls();
+  const shown = new Set<string>();
+  for (const pull of pulls.data) {
+    if (shown.has(pull.ref)) continue;
+    shown.add(pull.ref);
+    if (pull.state === "done" || dismissed.has(pull.id)) continue;
+    track(followPull(pull, pull.modelId, { dismissible: true }), pull.state !== "failed" && pull.state !== "cancelled");
   }
 
   const remove = async (id: string, button: HTMLButtonElement) => {
@@ -60,12 +69,12 @@ export async function modelsScreen(root: HTMLElement): Promise<void> {
         }),
       ),
     ),
-    h("section", { class: "card" }, h("h2", {}, "Downloads"), downloads),
+    h("section", { class: "card" }, h("h2", {}, "Downloads"), downloads, h("p", { class: "hint empty-only" }, "No download running.")),
     h(
       "section",
       { class: "card" },
       h("h2", {}, "Fits this box"),
-      catalogRows(recommendations, (choice) => track(startPull(choice.ref, choice.name))),
+      catalogRows(recommendations, (choice) => track(startPull(choice.ref, choice.name, { dismissible: true }))),
     ),
   );
 }

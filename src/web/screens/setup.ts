@@ -95,7 +95,12 @@ export function setupWizard(root: HTMLElement, finished: () => void): void {
       return show(2, h("p", { class: "notice", "data-kind": "error" }, messageOf(error)), h("button", { class: "primary", onclick: () => void showHardware() }, "Try again"));
     }
     const next = h("button", { class: "primary", type: "button", onclick: chooseModels }, "See the models that fit");
-    show(2, h("ul", { class: "facts" }, ...recommendations.hardware.map((line) => h("li", {}, line))), next);
+    show(
+      2,
+      h("p", { class: "summary" }, recommendations.summary),
+      h("details", { class: "hardware-details" }, h("summary", {}, "Details"), h("ul", { class: "facts" }, ...recommendations.hardware.map((line) => h("li", {}, line)))),
+      next,
+    );
   };
 
   const chooseModels = () => {
@@ -124,14 +129,14 @@ export function setupWizard(root: HTMLElement, finished: () => void): void {
     void Promise.all(pulls.map((p) => p.done)).then((results) => {
       next.disabled = false;
       const failed = results.filter((r) => r?.state !== "done").length;
-      summary.textContent = failed === 0 ? "All downloads are done." : `${failed} download(s) did not finish; retry them from Models.`;
+      summary.textContent = failed === 0 ? "All downloads are done." : `${failed} download(s) did not finish: Retry, or continue and retry from Models.`;
     });
   };
 
   const connect = async () => {
     show(5, h("p", {}, "Loading…"));
     const panel = await connectPanel();
-    show(5, h("p", {}, "Your box is ready. This is how apps connect:"), panel, h("button", { class: "primary", type: "button", onclick: finished }, "Open the dashboard"));
+    show(5, h("p", {}, "Your box is ready. This is how apps connect:"), panel, h("button", { class: "primary", type: "button", onclick: finished }, "Say hello to your box"));
   };
 
   askCode();

@@ -73,7 +73,7 @@ describe("the web UI on a phone", () => {
     expect(await phone.check("03-hardware")).toEqual([]);
     await page.getByRole("button", { name: "See the models that fit" }).click();
 
-    const choice = page.locator("label.choice", { hasText: "Tiny chat" });
+    const choice = page.locator(".choice", { hasText: "Tiny chat" });
     await choice.waitFor();
     expect(await choice.locator("input").isChecked()).toBe(true);
     expect(await phone.check("04-recommended-models")).toEqual([]);
@@ -95,7 +95,32 @@ describe("the web UI on a phone", () => {
     await page.locator(".qr svg").waitFor();
     expect(await page.locator(".connect").textContent()).toContain(server.url);
     expect(await phone.check("06-connect-apps")).toEqual([]);
-    await page.getByRole("button", { name: "Open the dashboard" }).click();
+    // The first run ends on the Chat screen, which streams a reply from the new model through /v1.
+    await page.getByRole("button", { name: "Say hello to your box" }).click();
+    await page.getByRole("heading", { name: "Chat", level: 1 }).waitFor();
+    expect(await page.locator(".greeting").textContent()).toMatch(/Say hello to your box/);
+    expect(await page.getByLabel("Model").inputValue()).toBe("tiny-chat");
+    await page.getByLabel("Message").fill("Hello box");
+    await page.getByRole("button", { name: "Send" }).click();
+    const reply = page.locator('.bubble[data-role="assistant"]').last();
+    // Streaming: text shows while the reply is still running, then it ends with a measured speed.
+    await expect.poll(async () => (await reply.textContent())?.length ?? 0, { timeout: 30_000, interval: 50 }).toBeGreaterThan(0);
+    await expect.poll(() => reply.getAttribute("data-state"), { timeout: 60_000 }).toMatch(/done|stopped/);
+    expect(await page.locator(".speed").textContent()).toMatch(/\d+ tokens · [\d.]+ tokens\/s/);
+    expect(await phone.check("06b-chat")).toEqual([]);
+
+    // Stop ends a reply early; New conversation empties the transcript.
+    await page.getByLabel("Message").fill("Tell me a long story");
+    await page.getByRole("button", { name: "Send" }).click();
+    const second = page.locator('.bubble[data-role="assistant"]').last();
+    await expect.poll(async () => (await second.textContent())?.length ?? 0, { timeout: 30_000, interval: 20 }).toBeGreaterThan(0);
+    // The growing reply moves the button while it streams: dispatch the tap rather than wait for it to rest.
+    await page.getByRole("button", { name: "Stop" }).dispatchEvent("click");
+    await expect.poll(() => second.getAttribute("data-state")).toMatch(/stopped|done/);
+    await page.getByRole("button", { name: "New conversation" }).click();
+    expect(await page.locator(".bubble").count()).toBe(0);
+
+    await page.getByRole("link", { name: "Home", exact: true }).click();
     await page.getByRole("heading", { name: "Kitchen box" }).waitFor();
     expect(await phone.check("07-dashboard")).toEqual([]);
     expect(server.auth.account.setupCode()).toBeUndefined();
