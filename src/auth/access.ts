@@ -21,6 +21,7 @@ const publicRoutes = new Set([
   "POST /admin/setup/verify",
   "POST /chai/v1/pairings",
   "POST /chai/v1/pairings/token",
+  "POST /chai/v1/pairings/cancel",
 ]);
 
 function under(path: string, prefix: string): boolean {
