@@ -35,6 +35,8 @@ import { loopbackUrl, removeServerFile, writeServerFile } from "./config/server-
 import { openStateDatabase, stateDatabasePath, type StateDatabase } from "./state/db.js";
 import { ResponsesStore } from "./state/responses-store.js";
 import { chooseLauncher } from "./platform/launcher-choice.js";
+import { createMetrics } from "./metrics/registry.js";
+import { instrumentInference, instrumentLauncher } from "./metrics/instrument.js";
 import { version } from "./version.js";
 import { recommendModels } from "./models/recommend.js";
 import { ServingSettings } from "./state/serving-settings.js";
@@ -213,8 +215,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     runtimeDir: paths.runtimeDir,
     logger: logger.child({ module: "runner" }),
   });
+  // Reads the scheduler and the pulls only when scraped, so they may be made below.
+  const metrics = createMetrics({ loaded: () => scheduler.loaded(), pulls: () => pulls.list() });
   const scheduler = new Scheduler({
-    launcher: runners.launcher,
+    launcher: instrumentLauncher(runners.launcher, metrics),
     resolveModel,
     queueSize: config.inference.queueSize,
     keepAliveMs: durationMs(servingConfig.keepAlive),
@@ -232,7 +236,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const id = boxId(db);
   // The name the owner chose on the setup page wins over the configured one, which wins over the host name.
   const boxName = () => auth.account.boxName() ?? (config.box.name || hostname() || "chaibox");
-  const inference = withTokenUsage(chai.inference, (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
+  const inference = withTokenUsage(instrumentInference(chai.inference, metrics), (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
   // Set once listening: the first publication already carries the name of that moment.
   const mdns: { advertiser?: Advertiser } = {};
   const announceName = (name: string): void => {
@@ -292,6 +296,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     loadedModels: () => scheduler.loaded().map((m) => m.modelId),
     version,
     bodyLimit: config.bodyLimit,
+    metrics,
     logger,
   });
   const url = await app.listen({ host: config.host, port: config.port });
