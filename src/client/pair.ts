@@ -15,6 +15,8 @@ export interface PairOptions {
   onCode: (code: { userCode: string; verificationUri: string; verificationUriComplete: string; expiresIn: number }) => void | Promise<void>;
   /** Stops the flow (and withdraws the request on the box). Default: none. */
   signal?: AbortSignal;
+  /** Called after each poll that did not end the flow, with its answer's code. Default: nothing. */
+  onPoll?: (code: "authorization_pending" | "slow_down") => void;
   /**
    * Seconds to wait before the first poll and between polls, instead of the server's `interval`. For tests of
    * servers' pacing: a shorter wait is answered `slow_down`. Default: the server's `interval`.
@@ -69,8 +71,10 @@ export async function runPairing(origin: string, options: PairOptions): Promise<
       const polled = await post(origin, "/chai/v1/pairings/token", { device_code: grant.device_code });
       if (polled.ok) return ((await polled.json()) as { access_token: string }).access_token;
       const error = await errorFrom(polled);
-      if (error.code === "slow_down") intervalS += SLOW_DOWN_STEP_S;
+      // Never faster than the server's interval, and 5 s slower for every slow_down (RFC 8628 §3.5).
+      if (error.code === "slow_down") intervalS = Math.max(intervalS, grant.interval) + SLOW_DOWN_STEP_S;
       else if (error.code !== "authorization_pending") throw error;
+      options.onPoll?.(error.code);
       if (Date.now() + intervalS * 1000 > deadline) throw new ChaiError(400, "expired_token", "The pairing request expired before the owner approved it.");
     }
   } catch (error) {
