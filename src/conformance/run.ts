@@ -27,7 +27,7 @@ export interface ConformanceOptions {
   mdns?: boolean;
   /** The most requests the run may send. Default 200. */
   maxRequests?: number;
-  /** How long one request may take, in milliseconds. Default 60000. */
+  /** How long one request may take, in milliseconds. Default 120000 (a first request may load the model). */
   timeoutMs?: number;
   /** Called after each check, for progress output. Default: nothing. */
   onResult?: (result: CheckResult) => void;
@@ -88,7 +88,7 @@ async function cleanUp(ctx: ConformanceContext, probe: Probe): Promise<void> {
 /** Runs the suite and returns its report. */
 export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
   const origin = new URL(options.url).origin;
-  const probe = new Probe(origin, options.token, { maxRequests: options.maxRequests ?? 200, timeoutMs: options.timeoutMs ?? 60_000 });
+  const probe = new Probe(origin, options.token, { maxRequests: options.maxRequests ?? 200, timeoutMs: options.timeoutMs ?? 120_000 });
   const date = new Date().toISOString();
   const ctx = await setUp(options, probe);
   const results: CheckResult[] = [];

@@ -69,7 +69,7 @@ describe("chaibox/client", () => {
   it("withdraws the request when the app gives up", async () => {
     const client = new ChaiClient(server.url);
     const controller = new AbortController();
-    const pairing = client.pair({ appName: "Impatient app", onCode: () => setTimeout(() => controller.abort(new Error("closed")), 100), signal: controller.signal });
+    const pairing = client.pair({ appName: "Impatient app", onCode: () => void setTimeout(() => controller.abort(new Error("closed")), 100), signal: controller.signal });
     await expect(pairing).rejects.toThrow("closed");
     expect(server.auth.pairings.pending().map((p) => p.appName)).not.toContain("Impatient app");
   });
