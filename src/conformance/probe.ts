@@ -120,7 +120,7 @@ export class Probe {
     try {
       const response = await fetch(url, { method: "POST", headers: this.headersFor({ body }), body: sent, signal: controller.signal });
       exchange.status = response.status;
-      const reader = response.body?.getReader();
+      const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
       const decoder = new TextDecoder();
       let buffer = "";
       while (reader) {
@@ -196,7 +196,7 @@ export class Probe {
 }
 
 async function readLimited(response: Response, max: number): Promise<string> {
-  const reader = response.body?.getReader();
+  const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
   if (!reader) return "";
   const decoder = new TextDecoder();
   let text = "";

@@ -62,7 +62,7 @@ export const responsesChecks: Check[] = [
       expect(typeof usage?.output_tokens === "number" && usage.output_tokens <= 2, "max_output_tokens 2 was not the limit", limited.exchange);
       expect(body.status === "completed" || (body.status === "incomplete" && object(body.incomplete_details)?.reason === "max_output_tokens"), `status ${JSON.stringify(body.status)} for a limited response`, limited.exchange);
       const json = await respond(ctx, probe, { store: false, max_output_tokens: 48, text: { format: { type: "json_schema", name: "answer", schema: smallSchema, strict: true } } });
-      const text = json.status === 200 ? outputItems(json, "text.format json_schema").flatMap((item) => (Array.isArray(item.content) ? item.content : [])).map((part) => object(part)?.text).join("") : undefined;
+      const text = json.status === 200 ? outputItems(json, "text.format json_schema").flatMap((item) => (Array.isArray(item.content) ? (item.content as unknown[]) : [])).map((part) => object(part)?.text).join("") : undefined;
       expectJsonContent(json, text, smallSchema, "text.format json_schema");
       const called = await respond(ctx, probe, { store: false, max_output_tokens: 200, tools: [weather], tool_choice: "required", input: "Weather in Oslo?" });
       const call = outputItems(called, "tool_choice required").find((item) => item.type === "function_call");
