@@ -32,6 +32,8 @@ import { pairingLookupRoutes } from "./api/chai/pairing-lookup.js";
 import { overviewRoutes, type OverviewOptions } from "./api/admin/overview.js";
 import { webRoutes } from "./api/web.js";
 import { registerCors } from "./api/cors.js";
+import { metricsRoutes } from "./api/metrics.js";
+import type { ChaiboxMetrics } from "./metrics/registry.js";
 
 /** Authentication: who may use which route (src/auth/access.ts). */
 export interface AppAuth {
@@ -88,6 +90,8 @@ export interface AppDeps {
   overview?: OverviewOptions;
   /** Serve the web UI at `/` from this directory of built files (dist/web); default: no UI. */
   webRoot?: string;
+  /** Prometheus metrics, served at `GET /metrics` (token required); default: not served. */
+  metrics?: ChaiboxMetrics;
   /** A pino logger; default: logging off (tests). */
   logger?: FastifyBaseLogger | false;
 }
@@ -137,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook("onRequest", authGuard(guard));
 
   await openApiCollector(app, deps.version);
+  if (deps.metrics) await app.register(metricsRoutes, { metrics: deps.metrics });
   await app.register(healthRoutes, { version: deps.version, loadedModels: deps.loadedModels });
   await app.register(modelsRoutes, { models: deps.models });
   if (deps.discovery) await app.register(wellKnownRoutes, { server: { name: "chaibox", version: deps.version }, ...deps.discovery });

@@ -39,6 +39,8 @@ import { loopbackUrl, removeServerFile, writeServerFile } from "./config/server-
 import { openStateDatabase, stateDatabasePath, type StateDatabase } from "./state/db.js";
 import { ResponsesStore } from "./state/responses-store.js";
 import { chooseLauncher } from "./platform/launcher-choice.js";
+import { createMetrics } from "./metrics/registry.js";
+import { instrumentInference, instrumentLauncher } from "./metrics/instrument.js";
 import { version } from "./version.js";
 import { recommendModels } from "./models/recommend.js";
 import { ServingSettings } from "./state/serving-settings.js";
@@ -225,8 +227,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     runtimeDir: paths.runtimeDir,
     logger: logger.child({ module: "runner" }),
   });
+  // Reads the scheduler and the pulls only when scraped, so they may be made below.
+  const metrics = createMetrics({ loaded: () => scheduler.loaded(), pulls: () => pulls.list() });
   const scheduler = new Scheduler({
-    launcher: runners.launcher,
+    launcher: instrumentLauncher(runners.launcher, metrics),
     resolveModel,
     queueSize: config.inference.queueSize,
     keepAliveMs: durationMs(servingConfig.keepAlive),
@@ -246,7 +250,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const boxName = () => auth.account.boxName() ?? (config.box.name || hostname() || "chaibox");
   const unloadWaitMs = finiteMs(config.inference.unloadWait);
   const limits = { maxTokens: config.inference.maxTokens, timeoutMs: durationMs(config.inference.requestTimeout) };
-  const inference = withTokenUsage(withRequestLimits(chai.inference, limits), (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
+  const inference = withTokenUsage(instrumentInference(withRequestLimits(chai.inference, limits), metrics), (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
   // Set once listening: the first publication already carries the name of that moment.
   const mdns: { advertiser?: Advertiser } = {};
   const announceName = (name: string): void => {
@@ -318,6 +322,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     trustProxy: config.trustProxy === "true" ? true : config.trustProxy === "false" ? false : config.trustProxy,
     requestTimeoutMs: finiteMs(config.http.requestTimeout),
     connectionTimeoutMs: finiteMs(config.http.connectionTimeout),
+    metrics,
     logger,
   });
   const url = await app.listen({ host: config.host, port: config.port });

@@ -24,6 +24,7 @@ const publicRoutes = new Set([
   "POST /chai/v1/pairings",
   "POST /chai/v1/pairings/token",
   "GET /chai/v1/pairings/lookup",
+  "POST /chai/v1/pairings/cancel",
 ]);
 
 /**

@@ -128,6 +128,15 @@ export class Pairings {
     })();
   }
 
+  /**
+   * An app withdraws its request (docs/chai-v1.md §7): it leaves the owner's list at once instead of waiting
+   * there until it expires. @throws ChaiboxError `invalid_grant` for an unknown or already issued device code.
+   */
+  cancel(deviceCode: string): void {
+    const result = this.db.prepare<[string]>("DELETE FROM pairings WHERE device_code_hash = ? AND status != 'issued'").run(sha256(deviceCode));
+    if (result.changes === 0) throw new ChaiboxError("invalid_grant", "Unknown device code, or its token was already issued.");
+  }
+
   /** The requests waiting for the owner, oldest first. */
   pending(): PendingPairing[] {
     return this.db

@@ -5,6 +5,7 @@ import { ChaiboxError } from "../errors.js";
 import { version } from "../version.js";
 import { UsageError } from "./args.js";
 import { benchCommand } from "./bench.js";
+import { conformanceCommand } from "./conformance.js";
 import { discoverCommand } from "./discover.js";
 import { engineCommand } from "./engine.js";
 import { hwCommand } from "./hw.js";
@@ -21,6 +22,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   token: { run: tokenCommand, summary: "create, list and revoke app tokens (bearer tokens for apps and scripts)" },
   "setup-code": { run: setupCodeCommand, summary: "print the setup code the first-run page asks for" },
   discover: { run: discoverCommand, summary: "list the Chai servers on the local network (mDNS)" },
+  conformance: { run: conformanceCommand, summary: "score a server (this one or any other) against the Chai specification" },
   bench: { run: benchCommand, summary: "measure a model's speed on this box (shown in /v1/models)" },
   engine: { run: engineCommand, summary: "build the native inference engine for this CPU, or show which one runs" },
   "make-test-model": { run: makeTestModelCommand, summary: "write a small GGUF model with random weights (tests, benchmarks)" },

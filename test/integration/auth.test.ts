@@ -53,7 +53,9 @@ async function call(probe: Probe, headers: Record<string, string> = {}) {
     ...(probe.body !== undefined && { body: JSON.stringify(probe.body) }),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: (text === "" ? undefined : JSON.parse(text)) as Record<string, unknown> };
+  // /metrics answers Prometheus text, every other route JSON.
+  const json = (response.headers.get("content-type") ?? "").includes("json") && text !== "";
+  return { status: response.status, headers: response.headers, body: (json ? JSON.parse(text) : undefined) as Record<string, unknown> };
 }
 
 function expectRejected(probe: Probe, result: Awaited<ReturnType<typeof call>>) {

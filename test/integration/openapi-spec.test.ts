@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TSchema } from "@sinclair/typebox";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChaiModelInfoSchema } from "../../src/api/chai/model-schema.js";
 import { repoRoot } from "../helpers/cli.js";
@@ -51,6 +52,23 @@ afterAll(async () => {
 describe("the specification and /openapi.json", () => {
   it("is an OpenAPI 3.1 document", () => {
     expect(openapi.openapi).toBe("3.1.0");
+  });
+
+  it("passes an OpenAPI 3.1 validator", async () => {
+    const result = await new Validator().validate(openapi as unknown as Record<string, unknown>);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it("declares a success and an error answer with a schema for every route", () => {
+    const operations = Object.entries(openapi.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, operation })));
+    expect(operations.length).toBeGreaterThanOrEqual(40);
+    const undeclared = operations.filter(({ operation }) => {
+      const responses = operation.responses ?? {};
+      const success = Object.entries(responses).find(([status]) => status.startsWith("2"));
+      return success === undefined || !responses["4XX"]?.content?.["application/json"]?.schema;
+    });
+    expect(undeclared.map(({ route }) => route)).toEqual([]);
   });
 
   it("specifies every Chai route the server serves", () => {

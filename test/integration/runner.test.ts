@@ -197,15 +197,19 @@ describe("runner with the tiny model", () => {
     }
   });
 
-  it("constrains json_object output to a JSON object", async () => {
+  it("constrains json_object output to one whole JSON value, or refuses with invalid_model_output", async () => {
     const request: ChatRequest = {
       ...user("JSON please", { maxTokens: 400, temperature: 0.8, seed: 1 }),
       responseFormat: { type: "json_object" },
     };
     const result = await collect(runner.chat(request, neverAborted));
-    expect(result.error).toBeUndefined();
-    expect(result.text.trimStart().startsWith("{")).toBe(true);
-    if (result.done?.finishReason === "stop") expect(typeof JSON.parse(result.text)).toBe("object");
+    if (result.error === undefined) {
+      expect(result.done?.finishReason).toBe("stop");
+      expect(() => JSON.parse(result.text) as unknown).not.toThrow();
+    } else expect((result.error as { code?: string }).code).toBe("invalid_model_output");
+    // Too few tokens for any whole value ("{}" is two): never a cut-off text.
+    const cut = await collect(runner.chat({ ...request, sampling: { ...request.sampling, maxTokens: 1 } }, neverAborted));
+    expect((cut.error as { code?: string } | undefined)?.code).toBe("invalid_model_output");
   });
 
   it("forces a call to a named tool, with valid JSON arguments and no text", async () => {

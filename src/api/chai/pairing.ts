@@ -29,6 +29,8 @@ const TokenBody = Type.Object(
   { additionalProperties: false },
 );
 
+const CancelBody = Type.Object({ device_code: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+
 export const pairingRoutes: FastifyPluginAsyncTypebox<PairingRoutesOptions> = async (app, { pairings, requestsPerMinute = 10 }) => {
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(typeof body === "string" ? body : body.toString("utf8"))));
@@ -53,5 +55,10 @@ export const pairingRoutes: FastifyPluginAsyncTypebox<PairingRoutesOptions> = as
     const { token, scope } = pairings.poll(request.body.device_code);
     void reply.header("cache-control", "no-store");
     return { access_token: token, token_type: "bearer" as const, scope };
+  });
+
+  app.post("/chai/v1/pairings/cancel", { config: { rateLimit: { max: 120, timeWindow: 60_000 } }, schema: { body: CancelBody } }, async (request) => {
+    pairings.cancel(request.body.device_code);
+    return { cancelled: true as const };
   });
 };

@@ -228,9 +228,12 @@ export async function runChat(
       return;
     }
 
-    if (format.type === "json_schema") {
-      const accept = jsonTextAcceptor(format.schema, "response_format");
-      const grammar = await createSchemaGrammar(env.llama, format.schema, "response_format");
+    // json_object is json_schema with the empty schema: either one whole JSON value or invalid_model_output,
+    // never a value cut off by the token limit (docs/chai-v1.md §3-5).
+    if (format.type === "json_schema" || format.type === "json_object") {
+      const schema = format.type === "json_schema" ? format.schema : {};
+      const accept = jsonTextAcceptor(schema, "response_format");
+      const grammar = format.type === "json_schema" ? await createSchemaGrammar(env.llama, schema, "response_format") : await getJsonGrammar(env.llama);
       const clock = new GenerationClock();
       const text = await validatedChat(chat, p, clock, grammar, accept, "JSON output", spent);
       if (!text.ok) return cutAtLength(text.text, clock);
@@ -239,10 +242,9 @@ export async function runChat(
       return;
     }
 
-    const grammar = format.type === "json_object" ? await getJsonGrammar(env.llama) : undefined;
     const tools = toolMode.kind === "auto" ? toolMode.tools : [];
     const clock = new GenerationClock();
-    const finishReason = await streamText(chat, p, clock, grammar, emit, (name, params) => toToolCall(tools, name, params));
+    const finishReason = await streamText(chat, p, clock, undefined, emit, (name, params) => toToolCall(tools, name, params));
     emit({ type: "done", finishReason, usage: usage(), timings: clock.timings() });
   } finally {
     chat.dispose({ disposeSequence: false });

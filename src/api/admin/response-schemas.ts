@@ -1,0 +1,43 @@
+/**
+ * What the `/admin` routes answer, for the OpenAPI document. They are chaibox's own (docs/chai-v1.md §11) and
+ * serve its web UI, so the schemas name the top-level shape and the fields the UI relies on.
+ */
+import { Type } from "@sinclair/typebox";
+
+const List = (item: ReturnType<typeof Type.Object>) => Type.Object({ object: Type.Literal("list"), data: Type.Array(item) });
+const NoContent = { description: "done (no body)" };
+const Session = Type.Object({ signed_in: Type.Literal(true), csrf_token: Type.String(), expires_at: Type.String() });
+const Pull = Type.Object({ id: Type.String(), state: Type.String() });
+const App = Type.Object({ id: Type.String(), name: Type.String(), scope: Type.String() });
+const Pairing = Type.Object({ id: Type.String(), object: Type.Literal("pairing"), status: Type.String() });
+const Settings = Type.Object({ box_name: Type.String(), auth_required: Type.Boolean() });
+const AdminModel = Type.Object({ id: Type.String(), object: Type.Literal("model") });
+
+/** The answers of the admin routes, by `METHOD url` as registered. */
+export const adminResponses: Record<string, Record<string, object>> = {
+  "GET /admin/server": { 200: Type.Object({}) },
+  "GET /admin/session": { 200: Type.Object({ setup_required: Type.Boolean(), signed_in: Type.Boolean(), csrf_token: Type.Union([Type.String(), Type.Null()]), auth_required: Type.Boolean() }) },
+  "POST /admin/setup/verify": { 204: NoContent },
+  "POST /admin/setup": { 200: Session },
+  "POST /admin/login": { 200: Session },
+  "POST /admin/logout": { 204: NoContent },
+  "POST /admin/password": { 204: NoContent },
+  "GET /admin/settings": { 200: Settings },
+  "PATCH /admin/settings": { 200: Settings },
+  "GET /admin/models": { 200: List(AdminModel) },
+  "DELETE /admin/models/:id": { 200: Type.Object({ id: Type.String(), object: Type.Literal("model"), deleted: Type.Literal(true) }) },
+  "POST /admin/models/pulls": { 202: Pull },
+  "GET /admin/models/pulls": { 200: List(Pull) },
+  "GET /admin/models/pulls/:id": { 200: Pull },
+  "GET /admin/models/pulls/:id/events": { 200: { description: "the pull's progress as server-sent events", content: { "text/event-stream": { schema: { type: "string" } } } } },
+  "DELETE /admin/models/pulls/:id": { 200: Pull },
+  "GET /admin/apps": { 200: List(App) },
+  "POST /admin/apps": { 201: Type.Intersect([App, Type.Object({ token: Type.String() })]) },
+  "DELETE /admin/apps/:id": { 200: App },
+  "GET /admin/pairings": { 200: List(Type.Object({ id: Type.String(), app_name: Type.String(), user_code: Type.String() })) },
+  "POST /admin/pairings/:id/approve": { 200: Pairing },
+  "POST /admin/pairings/:id/deny": { 200: Pairing },
+  "GET /admin/status": { 200: Type.Object({}) },
+  "GET /admin/recommendations": { 200: Type.Object({}) },
+  "GET /admin/connect": { 200: Type.Object({}) },
+};
