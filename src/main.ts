@@ -26,6 +26,7 @@ import { ModelInfoDirectory } from "./models/model-info.js";
 import { boxId } from "./state/box-identity.js";
 import { CHAI_SPEC_VERSION } from "./api/chai/well-known.js";
 import { startAdvertising, type Advertiser } from "./platform/mdns.js";
+import { ConsoleNotice, ipv4Addresses } from "./platform/console-notice.js";
 import { PerformanceStore } from "./state/performance-store.js";
 import { ModelStore } from "./models/store.js";
 import { pullOptionsFromConfig } from "./models/pull/from-config.js";
@@ -235,6 +236,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const inference = withTokenUsage(chai.inference, (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
   // Set once listening: the first publication already carries the name of that moment.
   const mdns: { advertiser?: Advertiser } = {};
+  // The name apps and people type: the one the responder really holds (Avahi renames the host on a collision).
+  const mdnsHostName = () => mdns.advertiser?.hostName() ?? `${hostname() || "chaibox"}.local`;
   const announceName = (name: string): void => {
     mdns.advertiser?.update(name).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "announcing the new box name over mDNS failed"));
   };
@@ -275,7 +278,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
     overview: {
       boxName,
-      hostName: hostname() || "chaibox",
+      hostName: mdnsHostName,
       version,
       hardware,
       models: chai.directory,
@@ -303,6 +306,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   const advertising = await startAdvertising(config.mdns, { boxId: id, name: boxName(), port, specVersion: CHAI_SPEC_VERSION }, logger.child({ module: "mdns" }));
   mdns.advertiser = advertising;
+  const consoleNotice = new ConsoleNotice(
+    paths.runtimeDir,
+    () => ({ boxName: boxName(), mdnsHost: mdnsHostName(), addresses: ipv4Addresses(), port, setupCode: auth.account.setupCode() }),
+    logger.child({ module: "console" }),
+  );
+  await consoleNotice.start();
 
   return {
     app,
@@ -318,6 +327,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     advertiser: advertising,
     async close(deadlineMs = 10_000) {
       // First: apps stop finding a box that is going away.
+      await consoleNotice.stop();
       await advertising.close();
       // Partials stay on disk: the next pull of the same file resumes them.
       await pulls.stop();

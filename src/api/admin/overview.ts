@@ -17,8 +17,8 @@ import { choiceRef } from "../../models/recommend.js";
 export interface OverviewOptions {
   /** The box's name now (it can change in Settings). */
   boxName: () => string;
-  /** The host name the box answers to over mDNS, without `.local`. */
-  hostName: string;
+  /** The host name the box answers to over mDNS now, with `.local` (the one Avahi really holds). */
+  hostName: () => string;
   version: string;
   hardware: () => Promise<HardwareSnapshot>;
   models: ChaiModelDirectory;
@@ -83,7 +83,7 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewOptions> = async 
       url,
       api_base: `${url}/v1`,
       ollama_url: url,
-      mdns: { host: `${options.hostName}.local`, service: options.boxName(), type: "_chai._tcp" },
+      mdns: { host: options.hostName(), service: options.boxName(), type: "_chai._tcp" },
       qr_svg: renderSVG(url, { border: 2 }),
     };
   });
