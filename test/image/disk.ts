@@ -41,7 +41,10 @@ async function debugfs(disk: string, commands: string[], write: boolean): Promis
   const root = await rootPartition(disk);
   const args = [...(write ? ["-w"] : []), "-f", "-", `${disk}?offset=${root.start * root.sectorSize}`];
   return new Promise((resolve, reject) => {
-    const child = execFile("debugfs", args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    const child = execFile("debugfs", args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+      if (error) reject(new Error(`debugfs failed: ${error.message}`));
+      else resolve(stdout);
+    });
     child.stdin?.end(commands.join("\n") + "\n");
   });
 }
