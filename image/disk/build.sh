@@ -13,7 +13,7 @@ arch=amd64 deb= ssh_key= out=$repo/image/out
 while [ $# -gt 0 ]; do
   case "$1" in
     --arch) arch=$2; shift 2 ;;
-    --deb) deb=$(readlink -f "$2"); shift 2 ;;
+    --deb) deb=$2; [ "$deb" = none ] || deb=$(readlink -f "$2"); shift 2 ;;
     --ssh-key) ssh_key=$(readlink -f "$2"); shift 2 ;;
     --out) out=$2; shift 2 ;;
     *) echo "usage: build.sh --arch amd64|arm64 [--deb FILE] [--ssh-key FILE] [--out DIR]" >&2; exit 2 ;;
@@ -31,12 +31,13 @@ step() { echo "== [$(($(date +%s) - started)) s] $*" >&2; }
 
 bash "$here/tools.sh"
 
-# The package: built here unless one is given (its script prints the .deb's path last).
+# The package: built here unless one is given (its script prints the .deb's path last). `--deb none` makes
+# the bare system, for working on the image itself.
 if [ -z "$deb" ]; then
   step "npm run package -- --arch $arch"
   deb=$(cd "$repo" && npm run --silent package -- --arch "$arch" | tail -1)
 fi
-[ -f "$deb" ] || { echo "no package at '$deb'" >&2; exit 1; }
+[ "$deb" = none ] || [ -f "$deb" ] || { echo "no package at '$deb'" >&2; exit 1; }
 
 step "stage 1: the Debian root (cached)"
 base=$(bash "$here/rootfs.sh" "$arch")
@@ -50,7 +51,6 @@ rm -f "$root/.complete"
 # In the root, services are only enabled, never started.
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
-cp "$deb" "$root/tmp/chaibox.deb"
 cp -L /etc/resolv.conf "$root/etc/resolv.conf.build" 2>/dev/null || true
 in_root() {
   # /proc and /dev for the maintainer scripts, in a mount namespace of its own that ends with the command.
@@ -61,14 +61,24 @@ in_root() {
 }
 # apt in the root resolves names with the build machine's resolver while it runs.
 rm -f "$root/etc/resolv.conf" && cp "$root/etc/resolv.conf.build" "$root/etc/resolv.conf" 2>/dev/null || true
-extra=()
-[ -z "$ssh_key" ] || extra+=(openssh-server)
-if [ ${#extra[@]} -gt 0 ]; then in_root apt-get update >/dev/null; fi
-in_root apt-get install -y --no-install-recommends /tmp/chaibox.deb "${extra[@]}" >"$work/apt.log" 2>&1 \
-  || { tail -30 "$work/apt.log" >&2; exit 1; }
+install=()
+if [ "$deb" != none ]; then
+  cp "$deb" "$root/tmp/chaibox.deb"
+  install+=(/tmp/chaibox.deb)
+fi
+if [ -n "$ssh_key" ]; then
+  in_root apt-get update >/dev/null
+  install+=(openssh-server)
+fi
+if [ ${#install[@]} -gt 0 ]; then
+  in_root apt-get install -y --no-install-recommends "${install[@]}" >"$work/apt.log" 2>&1 \
+    || { tail -30 "$work/apt.log" >&2; exit 1; }
+fi
 rm -f "$root/tmp/chaibox.deb" "$root/usr/sbin/policy-rc.d" "$root/etc/resolv.conf.build"
 rm -rf "$root/var/lib/apt/lists"/* "$root/var/cache/apt"/*.bin "$root/var/cache/apt/archives"/*.deb
-in_root test -x /usr/bin/chaibox || { echo "the package did not install /usr/bin/chaibox" >&2; exit 1; }
+if [ "$deb" != none ]; then
+  in_root test -x /usr/bin/chaibox || { echo "the package did not install /usr/bin/chaibox" >&2; exit 1; }
+fi
 
 step "configuring the system"
 cp -r "$here/files/." "$root/"
@@ -82,7 +92,8 @@ rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed" "$root
 ln -sf /dev/null "$root/etc/systemd/system/systemd-firstboot.service"
 mkdir -p "$root/var/log/journal" "$root/boot/efi"
 systemctl --root="$root" enable systemd-networkd.service systemd-resolved.service systemd-timesyncd.service \
-  avahi-daemon.service chaibox.service >/dev/null 2>&1
+  avahi-daemon.service >/dev/null 2>&1
+[ "$deb" = none ] || systemctl --root="$root" enable chaibox.service >/dev/null 2>&1
 if [ -n "$ssh_key" ]; then
   # The owner's key for root, and host keys made on the box (never shared between images).
   install -d -m 700 "$root/root/.ssh"
