@@ -67,5 +67,5 @@ ip netns exec "$ns" ip link set lo up
 
 started=$(date +%s)
 echo "== $arch image in qemu (TCG): $image"
-ip netns exec "$ns" env IMAGE="$image" ARCH="$arch" npx vitest run --config test/image/vitest.config.ts "test/image/$arch.test.ts"
+ip netns exec "$ns" env IMAGE="$image" ARCH="$arch" IMAGE_READY_LIMIT_S="${IMAGE_READY_LIMIT_S:-90}" npx vitest run --config test/image/vitest.config.ts "test/image/$arch.test.ts"
 echo "== image test ($arch) passed in $(($(date +%s) - started)) s"
