@@ -129,11 +129,13 @@ mcopy -i "$work/esp.img" "$loader" "::/EFI/BOOT/BOOT$upper.EFI"
 mcopy -i "$work/esp.img" "$kernel" ::/chaibox/vmlinuz
 mcopy -i "$work/esp.img" "$initrd" ::/chaibox/initrd.img
 printf 'default chaibox.conf\ntimeout 0\nconsole-mode keep\n' >"$work/loader.conf"
+# no_timer_check: a virtual machine on a busy host (or under emulation) can fail the kernel's IO-APIC timer
+# check and panic; real hardware does not need the check.
 cat >"$work/chaibox.conf" <<EOF
 title   chaibox $version
 linux   /chaibox/vmlinuz
 initrd  /chaibox/initrd.img
-options root=UUID=$root_uuid ro rootwait console=tty0 console=$console quiet
+options root=UUID=$root_uuid ro rootwait console=tty0 console=$console quiet no_timer_check
 EOF
 mcopy -i "$work/esp.img" "$work/loader.conf" ::/loader/loader.conf
 mcopy -i "$work/esp.img" "$work/chaibox.conf" ::/loader/entries/chaibox.conf
