@@ -138,7 +138,7 @@ rm -f "$pkg/usr/lib/chaibox/dist/.tsbuildinfo"
 cp -a "$modules/node_modules" "$pkg/usr/lib/chaibox/"
 # What only the packages' own development needs goes: tests, build tools, VCS and lint files, docs pages.
 nm=$pkg/usr/lib/chaibox/node_modules
-rm -rf "$nm/.bin" "$nm/node-gyp" "$nm/pino/index.html"
+rm -rf "$nm/.bin" "$nm/node-gyp" "$nm/pino/index.html" "$nm/fastify/integration"
 find "$nm" \( -name .gitignore -o -name .npmignore -o -name .gitattributes -o -name '.eslintrc*' -o -name .github \) -prune -exec rm -rf {} +
 find "$nm" -type d \( -name test -o -name tests -o -name __tests__ \) -prune -exec rm -rf {} +
 # node loads these files, nothing executes them: no file keeps an executable bit (shared libraries included).
@@ -155,6 +155,7 @@ install -D -m 644 "$here/chaibox.1" "$pkg/usr/share/man/man1/chaibox.1"
 gzip -9n "$pkg/usr/share/man/man1/chaibox.1"
 cp -a system/. "$pkg/"
 install -m 755 "$here/chaibox" "$pkg/usr/bin/chaibox"
+chmod 755 "$pkg/usr/lib/chaibox/dist/src/cli/main.js"
 install -m 644 "$here/debian/copyright" "$pkg/usr/share/doc/chaibox/copyright"
 printf 'chaibox (%s) trixie; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' \
   "$version" "$version" "${CHAIBOX_MAINTAINER:-chaibox maintainers <chaibox@users.noreply.github.com>}" "$(date -R -d "@$(git log -1 --format=%ct 2>/dev/null || date +%s)")" \

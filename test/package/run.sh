@@ -109,6 +109,22 @@ pass "enabled, runs as chaibox, /etc/chaibox/config.yaml is a conffile"
 id1=$(box_id)
 [ -n "$id1" ] || fail "no box id"
 
+echo "== the console shows the setup code (agetty's issue files), written by the root-run console unit"
+issue=
+for _ in $(seq 100); do
+  issue=$(c cat /run/issue.d/50-chaibox.issue 2>/dev/null || true)
+  case "$issue" in *"Setup code: "*) break ;; esac
+  sleep 0.2
+done
+code=$(printf '%s\n' "$issue" | sed -n 's/^Setup code: //p')
+[ -n "$code" ] || { c systemctl status chaibox-console.path chaibox-console.service --no-pager || true; fail "no setup code in /run/issue.d/50-chaibox.issue"; }
+c sudo chaibox setup-code | grep -qF "$code" || fail "the console's setup code $code is not the box's ('$(c sudo chaibox setup-code)')"
+# The container's host name (nspawn names it after its root), as avahi-daemon holds it.
+host=$(c hostname)
+printf '%s\n' "$issue" | grep -q "http://$host.local" || fail "the console text does not name http://$host.local: $issue"
+printf '%s\n' "$issue" | grep -q "▄" || fail "the console text has no QR code"
+pass "the console shows setup code $code, http://$host.local and a QR code"
+
 echo "== sudo chaibox token create, as the owner would"
 c useradd --create-home --groups sudo owner
 token=$(c runuser -u owner -- env HOME=/home/owner sudo -n chaibox token create --name x 2>"$layer/token.err" | head -1) \
