@@ -29,7 +29,7 @@ import { ModelInfoDirectory } from "./models/model-info.js";
 import { boxId } from "./state/box-identity.js";
 import { CHAI_SPEC_VERSION } from "./api/chai/well-known.js";
 import { startAdvertising, type Advertiser } from "./platform/mdns.js";
-import { instanceName } from "./platform/mdns-records.js";
+import { ConsoleNotice, ipv4Addresses } from "./platform/console-notice.js";
 import { PerformanceStore } from "./state/performance-store.js";
 import { ModelStore } from "./models/store.js";
 import { pullOptionsFromConfig } from "./models/pull/from-config.js";
@@ -253,6 +253,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const inference = withTokenUsage(instrumentInference(withRequestLimits(chai.inference, limits), metrics), (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
   // Set once listening: the first publication already carries the name of that moment.
   const mdns: { advertiser?: Advertiser } = {};
+  // The name apps and people type: the one the responder really holds (Avahi renames the host on a collision).
+  const mdnsHostName = () => mdns.advertiser?.hostName() ?? `${hostname() || "chaibox"}.local`;
   const announceName = (name: string): void => {
     mdns.advertiser?.update(name).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "announcing the new box name over mDNS failed"));
   };
@@ -295,12 +297,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
     overview: {
       boxName,
-      hostName: hostname() || "chaibox",
-      // Avahi publishes under the system's host name; the embedded responder under one made from the box name.
+      // The host name the responder really holds (Avahi renames the host on a collision).
       mdns: () => {
         const responder = mdns.advertiser?.responder ?? "none";
-        if (responder === "none") return { responder, host: null };
-        return { responder, host: responder === "avahi" ? `${hostname() || "chaibox"}.local` : `${instanceName(boxName()).replace(/ /g, "-")}.local` };
+        return { responder, host: responder === "none" ? null : mdnsHostName() };
       },
       version,
       hardware,
@@ -334,6 +334,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   const advertising = await startAdvertising(config.mdns, { boxId: id, name: boxName(), port, specVersion: CHAI_SPEC_VERSION }, logger.child({ module: "mdns" }));
   mdns.advertiser = advertising;
+  const consoleNotice = new ConsoleNotice(
+    paths.runtimeDir,
+    () => ({ boxName: boxName(), mdnsHost: mdnsHostName(), addresses: ipv4Addresses(), port, setupCode: auth.account.setupCode() }),
+    logger.child({ module: "console" }),
+  );
+  await consoleNotice.start();
 
   return {
     app,
@@ -349,6 +355,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     advertiser: advertising,
     async close(deadlineMs = 10_000) {
       // First: apps stop finding a box that is going away.
+      await consoleNotice.stop();
       await advertising.close();
       // Partials stay on disk: the next pull of the same file resumes them.
       await pulls.stop();

@@ -21,6 +21,8 @@ const CONNECT_TIMEOUT_MS = 2000;
 /** The methods of `org.freedesktop.Avahi.Server` chaibox calls (signal: `StateChanged(state, error)`). */
 export interface AvahiServerApi extends EventEmitter {
   GetState(): Promise<number>;
+  /** The host name Avahi holds on the network, e.g. `chaibox.local`, or `chaibox-2.local` after a collision. */
+  GetHostNameFqdn(): Promise<string>;
   EntryGroupNew(): Promise<string>;
   GetAlternativeServiceName(name: string): Promise<string>;
   /** A browser that reports at once (older Avahi; 0.8's `ServiceBrowserPrepare` is not in its introspection data). */

@@ -2,7 +2,8 @@
  * Advertising chaibox through avahi-daemon over D-Bus: one entry group holding `_chai._tcp` and `_http._tcp`
  * under the box name. It takes Avahi's alternative name on a collision (`kitchen` → `kitchen #2`), publishes
  * again when avahi-daemon restarts or its host name changes, republishes under a new box name, and frees the
- * group on close.
+ * group on close. It also knows the host name Avahi holds (after a host name collision that is `chaibox-2.local`,
+ * not the machine's own name), which is what people and apps must type.
  */
 import type { Logger } from "pino";
 import {
@@ -35,6 +36,8 @@ export class AvahiAdvertiser {
   private session: AvahiSession | undefined;
   /** The name being published: the box name, or Avahi's alternative after a collision. */
   private name: string;
+  /** Avahi's host name (FQDN) when last asked: at attach and each time its server (re)enters running. */
+  private host: string | undefined;
   private closed = false;
   private queue: Promise<void> = Promise.resolve();
   private readonly onOwnerChanged = (busName: string, _old: string, owner: string) => {
@@ -65,6 +68,11 @@ export class AvahiAdvertiser {
     bus.daemon.on("NameOwnerChanged", advertiser.onOwnerChanged);
     if (await bus.avahiRunning()) await advertiser.enqueue(() => advertiser.attach());
     return advertiser;
+  }
+
+  /** The host name Avahi holds now, e.g. `chaibox-2.local`; undefined until avahi-daemon answered. */
+  get hostName(): string | undefined {
+    return this.host;
   }
 
   /** The instance name published now (after any collision renames). */
@@ -113,10 +121,24 @@ export class AvahiAdvertiser {
     server.on("StateChanged", (state: number) => {
       if (this.session !== session) return;
       // Avahi's rule: withdraw while the host name is being (re)registered, publish once it runs.
-      if (state === AvahiServerState.running) void this.enqueue(() => this.publish());
+      if (state === AvahiServerState.running) {
+        void this.enqueue(async () => {
+          await this.learnHostName(server);
+          await this.publish();
+        });
+      }
       else if (state === AvahiServerState.collision || state === AvahiServerState.registering) void this.enqueue(() => this.reset(session));
     });
-    if ((await server.GetState()) === AvahiServerState.running) await this.publish();
+    if ((await server.GetState()) === AvahiServerState.running) {
+      await this.learnHostName(server);
+      await this.publish();
+    }
+  }
+
+  private async learnHostName(server: AvahiServerApi): Promise<void> {
+    const host = await server.GetHostNameFqdn();
+    if (host !== this.host) this.log.info({ host }, `avahi-daemon holds the host name ${host}`);
+    this.host = host;
   }
 
   private async reset(session: AvahiSession): Promise<void> {

@@ -53,6 +53,11 @@ export class EmbeddedAdvertiser {
     return advertiser;
   }
 
+  /** The web UI's host name (`kitchen.local`, after a conflict ciao's renamed one), without the final dot. */
+  get hostName(): string {
+    return this.http.getHostname().replace(/\.$/, "");
+  }
+
   /** Advertises under a new box name: the instance name and the TXT `name=` change together. */
   async update(boxName: string): Promise<void> {
     this.ad = { ...this.ad, name: boxName };

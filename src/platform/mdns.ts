@@ -17,13 +17,15 @@ export type MdnsMode = "auto" | "avahi" | "embedded" | "off";
 export interface Advertiser {
   /** Who publishes: `avahi`, `embedded`, or `none` (off, or it could not start). */
   readonly responder: "avahi" | "embedded" | "none";
+  /** The mDNS host name the responder holds (`chaibox.local`, or Avahi's `chaibox-2.local`); undefined if unknown. */
+  hostName(): string | undefined;
   /** Advertises under a new box name (instance name and TXT `name=`). */
   update(boxName: string): Promise<void>;
   /** Withdraws the services (goodbye packets) and releases the bus or sockets. */
   close(): Promise<void>;
 }
 
-const none: Advertiser = { responder: "none", update: () => Promise.resolve(), close: () => Promise.resolve() };
+const none: Advertiser = { responder: "none", hostName: () => undefined, update: () => Promise.resolve(), close: () => Promise.resolve() };
 
 /** The system bus, or why there is none. */
 async function systemBus(log: Logger): Promise<SystemBus | string> {
@@ -36,12 +38,12 @@ async function systemBus(log: Logger): Promise<SystemBus | string> {
 
 async function startAvahi(bus: SystemBus, ad: ChaiAdvertisement, log: Logger): Promise<Advertiser> {
   const avahi = await AvahiAdvertiser.start(bus, ad, log);
-  return { responder: "avahi", update: (name) => avahi.update(name), close: () => avahi.close() };
+  return { responder: "avahi", hostName: () => avahi.hostName, update: (name) => avahi.update(name), close: () => avahi.close() };
 }
 
 async function startEmbedded(ad: ChaiAdvertisement, log: Logger): Promise<Advertiser> {
   const embedded = await EmbeddedAdvertiser.start(ad, log);
-  return { responder: "embedded", update: (name) => embedded.update(name), close: () => embedded.close() };
+  return { responder: "embedded", hostName: () => embedded.hostName, update: (name) => embedded.update(name), close: () => embedded.close() };
 }
 
 async function choose(mode: Exclude<MdnsMode, "off">, ad: ChaiAdvertisement, log: Logger): Promise<Advertiser> {

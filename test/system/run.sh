@@ -26,6 +26,12 @@ echo "== systemd-analyze verify chaibox.service"
 out=$(systemd-analyze verify --root="$root" "$root/usr/lib/systemd/system/chaibox.service" 2>&1) || { echo "$out"; exit 1; }
 if [ -n "$out" ]; then echo "$out"; exit 1; fi
 
+echo "== systemd-analyze verify chaibox-console.path and chaibox-console.service"
+for unit in chaibox-console.path chaibox-console.service; do
+  out=$(systemd-analyze verify --root="$root" "$root/usr/lib/systemd/system/$unit" 2>&1) || { echo "$out"; exit 1; }
+  if [ -n "$out" ]; then echo "$out"; exit 1; fi
+done
+
 echo "== systemd-analyze security chaibox.service (exposure at most 2.0)"
 systemd-analyze security --offline=yes --root="$root" --threshold=20 chaibox.service | tail -1
 

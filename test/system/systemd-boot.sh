@@ -60,7 +60,7 @@ binds=(
   "--bind-ro=$layer/test.conf:/etc/systemd/system/chaibox.service.d/test.conf"
 )
 for file in usr/lib/systemd/system/chaibox.service usr/lib/sysusers.d/chaibox.conf usr/lib/tmpfiles.d/chaibox.conf \
-  usr/share/polkit-1/rules.d/50-chaibox.rules etc/chaibox/chaibox.yaml; do
+  usr/share/polkit-1/rules.d/50-chaibox.rules etc/chaibox/config.yaml; do
   binds+=("--bind-ro=$repo/system/$file:/$file")
 done
 

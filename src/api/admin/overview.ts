@@ -19,11 +19,10 @@ import { abilities, ASSUMED_DOWNLOAD_BYTES_PER_SECOND, downloadSeconds, preselec
 export interface OverviewOptions {
   /** The box's name now (it can change in Settings). */
   boxName: () => string;
-  /** The host name the box answers to over mDNS, without `.local`. */
-  hostName: string;
   /**
-   * Who advertises the box over mDNS now and under which host name (with `.local`); `none` when mDNS is off
-   * or could not start. Default: `none`.
+   * Who advertises the box over mDNS now and under which host name (with `.local`: the one the responder
+   * really holds, so `chaibox-2.local` after a collision); `none` when mDNS is off or could not start.
+   * Default: `none`.
    */
   mdns?: () => { responder: "avahi" | "embedded" | "none"; host: string | null };
   version: string;

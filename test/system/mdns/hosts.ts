@@ -79,11 +79,14 @@ export class Host {
     await until("the D-Bus socket", () => run("dbus-send", ["--system", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.GetId"], { env: { ...process.env, ...this.env } }).then(() => true));
   }
 
-  /** Starts avahi-daemon on this host's veth only, IPv4, registered on this host's bus. */
-  async startAvahi(): Promise<void> {
+  /**
+   * Starts avahi-daemon on this host's veth only, IPv4, registered on this host's bus, with the host name
+   * `hostName` (default: the namespace's name; another host's name makes a host name collision).
+   */
+  async startAvahi(hostName = this.ns): Promise<void> {
     const conf = [
       "[server]",
-      `host-name=${this.ns}`,
+      `host-name=${hostName}`,
       "use-ipv4=yes",
       "use-ipv6=no",
       `allow-interfaces=${this.iface}`,

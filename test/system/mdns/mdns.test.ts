@@ -3,7 +3,7 @@
  * every TXT key, names kept distinct on collisions, again after avahi-daemon restarts, renamed by update(),
  * withdrawn on SIGTERM) and through the embedded responder when no Avahi is on the bus.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -141,6 +141,28 @@ describe("chaibox advertised through avahi-daemon", () => {
   });
 
   it("update(name) republishes under the new name with the new TXT, close() withdraws it", () => renameAndClose("avahi", "study", "living room"));
+});
+
+describe("the host name Avahi holds", () => {
+  it("is the one the connect screen and the console show, also after a host name collision renamed it", async () => {
+    // B's avahi-daemon takes A's host name: A holds it already, so B's becomes "<A's name>-2".
+    await b.stopAvahi();
+    await b.startAvahi(a.ns);
+    const runtimeDir = join(workDir, "run-8083");
+    const proc = await serve(b, "attic", 8083, "advertised over mDNS", { RUNTIME_DIRECTORY: runtimeDir });
+    const held = `${a.ns}-2.local`;
+    await until("chaibox to learn the host name", () => proc.output().includes(`avahi-daemon holds the host name ${held}`));
+    // /admin/connect with the admin key of this run (server.json), from the box itself.
+    const { adminKey } = JSON.parse(await readFile(join(workDir, "data-8083", "server.json"), "utf8")) as { adminKey: string };
+    const connect = JSON.parse(
+      await b.exec(process.execPath, ["-e", `fetch("http://127.0.0.1:8083/admin/connect", { headers: { authorization: "Bearer ${adminKey}" } }).then((r) => r.text()).then(console.log)`]),
+    ) as { mdns: { host: string } };
+    expect(connect.mdns.host).toBe(held);
+    expect(await until("the console text", () => readFile(join(runtimeDir, "console.txt"), "utf8").catch(() => undefined))).toContain(`http://${held}:8083`);
+    expect(await stop(proc)).toBe(0);
+    await b.stopAvahi();
+    await b.startAvahi();
+  });
 });
 
 describe("chaibox without Avahi on the bus", () => {
