@@ -33,6 +33,7 @@ export const adminResponses: Record<string, Record<string, object>> = {
   "DELETE /admin/models/pulls/:id": { 200: Pull },
   "GET /admin/apps": { 200: List(App) },
   "POST /admin/apps": { 201: Type.Intersect([App, Type.Object({ token: Type.String() })]) },
+  "PATCH /admin/apps/:id": { 200: App },
   "DELETE /admin/apps/:id": { 200: App },
   "GET /admin/pairings": { 200: List(Type.Object({ id: Type.String(), app_name: Type.String(), user_code: Type.String() })) },
   "POST /admin/pairings/:id/approve": { 200: Pairing },

@@ -33,6 +33,7 @@ export const chaiResponses: Record<string, Record<string, object>> = {
   "POST /chai/v1/select": { 200: SelectionSchema },
   "POST /chai/v1/pairings": { 200: PairingGrantSchema },
   "POST /chai/v1/pairings/token": { 200: PairingTokenSchema },
+  "GET /chai/v1/pairings/lookup": { 200: Type.Object({ app_name: Type.String(), expires_at: Type.String() }) },
   "POST /chai/v1/pairings/cancel": { 200: Type.Object({ cancelled: Type.Literal(true) }) },
   "GET /metrics": { 200: { description: "Prometheus text exposition format", content: { "text/plain": { schema: { type: "string" } } } } },
 };
