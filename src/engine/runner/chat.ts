@@ -228,8 +228,8 @@ export async function runChat(
       return;
     }
 
-    // json_object is json_schema with the empty schema: either one whole JSON value or invalid_model_output,
-    // never a value cut off by the token limit (docs/chai-v1.md §3-5).
+    // json_object is json_schema with the empty schema: one whole JSON value, invalid_model_output, or, when the
+    // token limit cut it off, the text so far with finish reason "length" (docs/chai-v1.md §3-5).
     if (format.type === "json_schema" || format.type === "json_object") {
       const schema = format.type === "json_schema" ? format.schema : {};
       const accept = jsonTextAcceptor(schema, "response_format");
