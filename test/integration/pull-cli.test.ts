@@ -11,6 +11,10 @@ import { testCatalogEntry, writeTestCatalog } from "../helpers/catalog.js";
 import { testModelPath } from "../helpers/models.js";
 import { cliArgs, repoRoot, runCli } from "../helpers/cli.js";
 
+// The file server is on 127.0.0.1, which pulls refuse unless the owner allows it: the CLIs started here
+// inherit this environment.
+process.env.CHAIBOX_MODELS_ALLOW_HOSTS = "127.0.0.1";
+
 const root = repoRoot;
 const cli = cliArgs;
 const run = runCli;
@@ -43,7 +47,8 @@ afterAll(async () => {
 
 describe("chaibox models pull", () => {
   it("resumes after the CLI was killed with SIGKILL mid-pull, and refuses a second process meanwhile", async () => {
-    server.files.set("/models/demo.gguf", { body: demo, bytesPerSecond: 1_500_000 });
+    // Slow enough that the download is still running when a second CLI (a few seconds to start) tries it too.
+    server.files.set("/models/demo.gguf", { body: demo, bytesPerSecond: 250_000 });
     const url = server.url("/models/demo.gguf");
     const flags = ["--data-dir", dataDir];
     const child = spawn(process.execPath, [...cli, "models", "pull", url, "--json", ...flags], { cwd: root });
