@@ -3,7 +3,7 @@
  * store anyway (a disk corruption) answers 422 model_load_failed in every dialect, with the reason and no
  * path, and without starting a runner again for the same file.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ollama } from "ollama";
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { presetSpec } from "../../src/gguf/presets.js";
 import { ggufValue, writeGguf } from "../../src/gguf/writer.js";
 import { runCli } from "../helpers/cli.js";
+import { startFileServer } from "../helpers/file-server.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 let dir: string;
@@ -43,6 +44,36 @@ describe("models add", () => {
     const listed = await runCli(["models", "list", "--json", "--data-dir", dataDir]);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual([]);
+  }, 120_000);
+});
+
+describe("a pull", () => {
+  it("refuses a downloaded file that does not load with model_load_failed, and installs nothing", async () => {
+    const file = await tampered("pulled", "llama.block_count", 1000);
+    const files = await startFileServer({ "/blocks.gguf": { body: await readFile(file) } });
+    const server = await startTestServer({ models: {}, modelsConfig: { allowHosts: ["127.0.0.1"] } });
+    try {
+      const started = await fetch(`${server.url}/admin/models/pulls`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ref: files.url("/blocks.gguf"), id: "pulled" }),
+      });
+      expect(started.status).toBe(202);
+      const { id } = (await started.json()) as { id: string };
+      let pull: { state: string; error?: { code: string; message: string } } = { state: "queued" };
+      for (let i = 0; i < 600 && ["queued", "downloading", "verifying"].includes(pull.state); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        pull = (await (await fetch(`${server.url}/admin/models/pulls/${id}`)).json()) as typeof pull;
+      }
+      expect(pull.state).toBe("failed");
+      expect(pull.error?.code).toBe("model_load_failed");
+      expect(pull.error?.message).toMatch(/Model 'pulled' does not load: .+/);
+      expect(pull.error?.message).not.toMatch(/\/(tmp|home|work)\//);
+      expect(await server.store.list()).toEqual([]);
+    } finally {
+      await server.dispose();
+      await files.close();
+    }
   }, 120_000);
 });
 
