@@ -56,8 +56,9 @@ export class LoadFailures {
     } catch (error) {
       if (!isChaiboxError(error) || error.code !== "model_load_failed") throw error;
       const clear = clearLoadFailure(modelId, error);
-      // A load that ran out of time may succeed on a less busy box: only a refusal is remembered.
-      if (stamp !== undefined && error.details.timedOut !== true) this.failures.set(path, { stamp, error: clear, until: this.now() + this.backoffMs });
+      // A load that ran out of time, or a unit systemd would not start, says nothing about the file: only a
+      // refusal of the file is remembered.
+      if (stamp !== undefined && error.details.transient !== true) this.failures.set(path, { stamp, error: clear, until: this.now() + this.backoffMs });
       throw clear;
     }
   }

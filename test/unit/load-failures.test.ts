@@ -72,7 +72,7 @@ describe("LoadFailures", () => {
     now = 1001;
     await expect(failures.guard("a", file, refused)).rejects.toThrow("bad header");
     expect(attempts).toBe(2);
-    const slow = failing(new ChaiboxError("model_load_failed", "did not load within 60 s", { timedOut: true }));
+    const slow = failing(new ChaiboxError("model_load_failed", "did not load within 60 s", { transient: true }));
     const other = join(dir, "other.gguf");
     await writeFile(other, "x");
     await expect(failures.guard("b", other, slow)).rejects.toThrow("within 60 s");
