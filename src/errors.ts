@@ -20,8 +20,12 @@ export const errorCodes = {
   insufficient_memory: { status: 507 },
   /** The runner process of a model ended while serving the request (crash, OOM kill, SIGKILL). */
   runner_crashed: { status: 502 },
-  /** The runner could not load the model file. */
-  model_load_failed: { status: 500 },
+  /**
+   * The model file does not load (a damaged or tampered file): `models add` refuses it, and an installed one
+   * answers this at once until the file changes. Not a 5xx: the server works, the file does not, and a retry
+   * cannot help (SDKs retry 5xx).
+   */
+  model_load_failed: { status: 422 },
   /** The model's output could not be made to match the requested JSON schema or tool arguments. */
   invalid_model_output: { status: 500 },
   /** The client went away before the reply was complete (nginx's 499); nobody reads this reply. */

@@ -2,6 +2,7 @@
  * The composition root: config → store → scheduler → app → listen. The only place that wires concrete
  * adapters together; everything below it takes its I/O as parameters.
  */
+import { checkModelLoads } from "./engine/launcher/load-check.js";
 import { mkdir, rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -21,6 +22,7 @@ import { loadHardwareSnapshot } from "./hardware/load.js";
 import { probeHardware } from "./hardware/probe.js";
 import type { HardwareSnapshot } from "./hardware/snapshot.js";
 import { InsightsProbe } from "./engine/launcher/insights-probe.js";
+import { LoadFailures, rememberLoadFailures } from "./engine/load-failures.js";
 import { loadPlanner, modelPlanner, type LoadPlanDeps } from "./models/load-plan.js";
 import { BackgroundBenchmarks } from "./models/background-bench.js";
 import { defaultCatalogPath, loadCatalog } from "./models/catalog.js";
@@ -210,13 +212,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const hardware = await hardwareSource(options, paths, logger.child({ module: "hardware" }));
   const insights = new InsightsProbe(paths.cacheDir);
+  const loadFailures = new LoadFailures();
   const servingSettings = new ServingSettings(db);
   // What the owner chose on the Settings screen wins over the file; loads read this object, so a change
   // applies to the next load.
   const servingConfig: InferenceConfig = { ...config.inference, ...servingSettings.overrides() };
   const planDeps: LoadPlanDeps = {
     model: (id) => store.require(id),
-    insights: (path, sha256) => insights.measure(path, sha256),
+    // A file that cannot be measured is not measured again on every request (see load-failures.ts).
+    insights: (path, sha256) => loadFailures.guard(undefined, path, () => insights.measure(path, sha256)),
     hardware,
     inference: servingConfig,
   };
@@ -230,7 +234,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Reads the scheduler and the pulls only when scraped, so they may be made below.
   const metrics = createMetrics({ loaded: () => scheduler.loaded(), pulls: () => pulls.list() });
   const scheduler = new Scheduler({
-    launcher: instrumentLauncher(runners.launcher, metrics),
+    // Outside the instrumentation: a remembered failure starts no runner and counts as none.
+    launcher: rememberLoadFailures(instrumentLauncher(runners.launcher, metrics), loadFailures),
     resolveModel,
     queueSize: config.inference.queueSize,
     keepAliveMs: durationMs(servingConfig.keepAlive),
@@ -238,7 +243,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger: logger.child({ module: "scheduler" }),
   });
   const chai = chaiModels(config, { store, scheduler, db, plan: planDeps, logger });
-  const pulls = new PullManager({ store, dataDir: paths.dataDir, ...pullOptionsFromConfig(config), logger: logger.child({ module: "pull" }) });
+  const pulls = new PullManager({ store, dataDir: paths.dataDir, ...pullOptionsFromConfig(config), checkLoad: checkModelLoads, logger: logger.child({ module: "pull" }) });
   const responses = new ResponsesStore(db, { retentionMs: durationMs(config.responses.retention) });
   const responsesLogger = logger.child({ module: "responses" });
   responses.start(undefined, (error) => responsesLogger.warn({ err: error }, "purging expired responses failed; retrying later"));

@@ -4,6 +4,7 @@
  * object per event (the last one says `done` or `error`). Ctrl-C stops, keeping the downloaded part:
  * running the same command again resumes it.
  */
+import { checkModelLoads } from "../engine/launcher/load-check.js";
 import { join, resolve } from "node:path";
 import { pullOptionsFromConfig } from "../models/pull/from-config.js";
 import { PullManager, type PullEvent, type PullStatus } from "../models/pull/pull-manager.js";
@@ -22,7 +23,7 @@ export const pullAction: ModelsAction = {
     const [ref] = args;
     if (!ref) throw new UsageError("models pull needs a model: a catalog name, hf:<owner>/<repo>/<file.gguf>, or a URL");
     const store = await ModelStore.open(config.dataDir);
-    const manager = new PullManager({ store, dataDir: config.dataDir, ...pullOptionsFromConfig(config) });
+    const manager = new PullManager({ store, dataDir: config.dataDir, ...pullOptionsFromConfig(config), checkLoad: checkModelLoads });
     const id = typeof values.id === "string" ? values.id : undefined;
     const started = await manager.start({ ref, ...(id !== undefined && { id }) });
     const show = values.json === true ? jsonLine : textView(started);

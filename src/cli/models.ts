@@ -2,6 +2,7 @@
  * `chaibox models <action>`: manage the installed models. The CLI shares the store with a running serve.
  * Each action lives in its own file and declares its own options; this file only dispatches.
  */
+import { checkModelLoads } from "../engine/launcher/load-check.js";
 import { ModelStore, type StoredModel } from "../models/store.js";
 import type { Config } from "../config/schema.js";
 import { commonHelp, configFrom, parse, UsageError } from "./args.js";
@@ -39,13 +40,14 @@ const listAction: ModelsAction = {
 
 const addAction: ModelsAction = {
   options: { id: { type: "string" } },
-  usage: "  models add <file.gguf> [--id ID] install a GGUF file (copied into the data dir; validated first)",
+  usage: "  models add <file.gguf> [--id ID] install a GGUF file (copied into the data dir; checked to load first)",
   async run({ args, values, config, print }) {
     const [file] = args;
     if (!file) throw new UsageError("models add needs a GGUF file");
     const store = await ModelStore.open(config.dataDir);
     const id = typeof values.id === "string" ? values.id : undefined;
-    const model = await store.add(file, { ...(id !== undefined && { id }), source: { type: "file", ref: file } });
+    // A file llama.cpp refuses would install fine and then fail every request: load it once first.
+    const model = await store.add(file, { ...(id !== undefined && { id }), source: { type: "file", ref: file }, checkLoad: checkModelLoads });
     print(model, `Installed ${model.id} (${formatSize(model.sizeBytes)}, ${model.gguf.architecture}).`);
   },
 };

@@ -1,14 +1,18 @@
 /** Wrappers that feed {@link ChaiboxMetrics} from the inference service and the runner launcher, unchanged otherwise. */
+import { isChaiboxError } from "../errors.js";
 import type { ChatEvent, InferenceService } from "../engine/contract.js";
 import type { RunnerHandle, RunnerLauncher } from "../engine/runner-handle.js";
 import type { ChaiboxMetrics } from "./registry.js";
 
-/** Counts runner starts, crashes (an exit nobody asked for with `stop`) and restarts after a crash. */
+/** Counts runner starts, failed loads, crashes (an exit nobody asked for with `stop`) and restarts after a crash. */
 export function instrumentLauncher(launcher: RunnerLauncher, metrics: ChaiboxMetrics): RunnerLauncher {
   const crashed = new Set<string>();
   return {
     async launch(modelId, options, signal) {
-      const handle = await launcher.launch(modelId, options, signal);
+      const handle = await launcher.launch(modelId, options, signal).catch((error: unknown) => {
+        if (isChaiboxError(error) && error.code === "model_load_failed") metrics.runnerLoadFailures.inc({ model: modelId });
+        throw error;
+      });
       metrics.runnerStarts.inc({ model: modelId });
       if (crashed.delete(modelId)) metrics.runnerRestarts.inc({ model: modelId });
       let stopping = false;

@@ -23,6 +23,7 @@ export interface ChaiboxMetrics {
   runnerStarts: Counter<"model">;
   runnerCrashes: Counter<"model">;
   runnerRestarts: Counter<"model">;
+  runnerLoadFailures: Counter<"model">;
 }
 
 const ACTIVE_PULL = new Set(["queued", "downloading", "verifying"]);
@@ -97,5 +98,6 @@ export function createMetrics(sources: MetricSources): ChaiboxMetrics {
     runnerStarts: new Counter({ name: "chaibox_runner_starts_total", help: "Runner processes started (model loads), by model", labelNames: ["model"], registers }),
     runnerCrashes: new Counter({ name: "chaibox_runner_crashes_total", help: "Runners that ended without being stopped, by model", labelNames: ["model"], registers }),
     runnerRestarts: new Counter({ name: "chaibox_runner_restarts_total", help: "Runners started for a model whose previous runner crashed, by model", labelNames: ["model"], registers }),
+    runnerLoadFailures: new Counter({ name: "chaibox_runner_load_failures_total", help: "Runners started that could not load their model, by model", labelNames: ["model"], registers }),
   };
 }

@@ -5,7 +5,8 @@
  */
 import type { InferenceConfig } from "../config/schema.js";
 import type { LoadOptions } from "../engine/contract.js";
-import { ChaiboxError } from "../errors.js";
+import { ChaiboxError, isChaiboxError } from "../errors.js";
+import { clearLoadFailure } from "../engine/load-failures.js";
 import type { HardwareSnapshot } from "../hardware/snapshot.js";
 import { installedCandidate } from "./candidates.js";
 import type { GgufInsightsTable } from "./estimate.js";
@@ -54,12 +55,18 @@ export function loadPlanner(deps: LoadPlanDeps): (modelId: string) => Promise<Lo
 
 /**
  * Model id → fit's plan for loading it now (also what `/v1/models` reports for a model that is not loaded).
- * @throws ChaiboxError `insufficient_memory` when it cannot fit, `model_not_found`.
+ * @throws ChaiboxError `insufficient_memory` when it cannot fit, `model_not_found`, `model_load_failed` when the
+ * file cannot even be measured.
  */
 export function modelPlanner(deps: LoadPlanDeps): (modelId: string) => Promise<ModelPlan> {
   return async (modelId) => {
     const model = await deps.model(modelId);
-    const [insights, snapshot] = await Promise.all([deps.insights(model.path, model.sha256), deps.hardware()]);
+    const [insights, snapshot] = await Promise.all([
+      deps.insights(model.path, model.sha256).catch((error: unknown) => {
+        throw isChaiboxError(error) && error.code === "model_load_failed" ? clearLoadFailure(modelId, error) : error;
+      }),
+      deps.hardware(),
+    ]);
     const policy = policyFromConfig(deps.inference, snapshot);
     const result = fitModels([installedCandidate({ manifest: model, insights })], snapshot, policy);
     const choice = result.choices[0];

@@ -37,6 +37,11 @@ export interface AddModelOptions {
    * file is not read twice. Trusted only when `move` renames the file in; a copy is always hashed. Default none.
    */
   sha256?: string;
+  /**
+   * Proves the copied file loads before it is installed (see engine/launcher/load-check.ts); it throws
+   * `model_load_failed` to refuse the file. Default none: callers that made the file themselves skip it.
+   */
+  checkLoad?: (path: string, id: string) => Promise<void>;
 }
 
 /** Where the store's warnings go; a pino logger fits. */
@@ -115,7 +120,8 @@ export class ModelStore {
   /**
    * Validates `sourcePath` as GGUF, then copies (or moves) it into the store under `id`.
    * Nothing is stored when any step fails.
-   * @throws ChaiboxError `invalid_model_id`, `invalid_model_file` (not GGUF, truncated, unsupported), `model_exists`.
+   * @throws ChaiboxError `invalid_model_id`, `invalid_model_file` (not GGUF, truncated, unsupported), `model_exists`,
+   * `model_load_failed` (from `checkLoad`).
    */
   async add(sourcePath: string, options: AddModelOptions = {}): Promise<StoredModel> {
     const id = options.id ?? modelIdFromFileName(sourcePath);
@@ -138,6 +144,7 @@ export class ModelStore {
       }
       // Validates the copy too: the source may have changed between the check and the copy.
       const copied = await readGgufHeader(tempFile);
+      await options.checkLoad?.(tempFile, id);
       const manifest: ModelManifest = {
         id,
         file: MODEL_FILE,

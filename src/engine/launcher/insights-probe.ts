@@ -8,6 +8,8 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { INSIGHTS_TABLE_VERSION, type GgufInsightsTable } from "../../models/estimate.js";
+import { ChaiboxError } from "../../errors.js";
+import { loadFailureReason } from "./load-check.js";
 import { runnerScriptArgs } from "./runner-entry.js";
 
 const execFileAsync = promisify(execFile);
@@ -51,7 +53,9 @@ export class InsightsProbe {
       maxBuffer: 16 * 1024 * 1024,
     }).catch((error: unknown) => {
       const stderr = (error as { stderr?: string }).stderr?.trim();
-      throw new Error(`cannot measure ${path}: ${stderr || (error as Error).message}`);
+      // The file is unusable as a model: answered as a load failure, in words and without the path.
+      const reason = loadFailureReason(stderr ?? "", (error as { signal?: string | null }).signal ?? null);
+      throw new ChaiboxError("model_load_failed", `the model file cannot be measured: ${reason}`);
     });
     const table = JSON.parse(stdout) as GgufInsightsTable;
     await mkdir(join(this.cacheDir, "insights"), { recursive: true });

@@ -118,7 +118,7 @@ export class RunnerConnection implements RunnerHandle {
       timer = setTimeout(
         () => {
           const message = `the runner did not load the model within ${Math.round(timeoutMs / 1000)} s`;
-          reject(new ChaiboxError("model_load_failed", message));
+          reject(new ChaiboxError("model_load_failed", message, { transient: true }));
         },
         timeoutMs,
       );

@@ -110,7 +110,7 @@ export async function launchOverSocket(launch: SocketLaunch): Promise<RunnerHand
       }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new ChaiboxError("model_load_failed", `the runner did not connect within ${loadTimeoutMs} ms`)),
+          () => reject(new ChaiboxError("model_load_failed", `the runner did not connect within ${loadTimeoutMs} ms`, { transient: true })),
           loadTimeoutMs,
         );
       }),

@@ -157,7 +157,7 @@ export class SystemdLauncher implements RunnerLauncher {
       try {
         await manager.startTransient(unit, properties);
       } catch (again) {
-        throw new ChaiboxError("model_load_failed", `cannot start ${unit}: ${(again as Error).message}`, { modelId });
+        throw new ChaiboxError("model_load_failed", `cannot start ${unit}: ${(again as Error).message}`, { modelId, transient: true });
       }
     }
     const watch = await manager.watch(unit);
@@ -170,6 +170,6 @@ export class SystemdLauncher implements RunnerLauncher {
 /** systemd would not start the unit at all (access denied, bad property): the fallback may take over. */
 class RefusedError extends ChaiboxError {
   constructor(unit: string, cause: unknown) {
-    super("model_load_failed", `systemd refused to start ${unit}: ${(cause as Error).message}`);
+    super("model_load_failed", `systemd refused to start ${unit}: ${(cause as Error).message}`, { transient: true });
   }
 }

@@ -46,6 +46,8 @@ export interface PullManagerOptions {
   logger?: PullLogger;
   /** Which hosts downloads may fetch from. Default: the safe policy with no allowed hosts (source-policy.ts). */
   policy?: SourcePolicy;
+  /** Proves a downloaded file loads before it is installed (see `AddModelOptions.checkLoad`). Default none. */
+  checkLoad?: (path: string, id: string) => Promise<void>;
 }
 
 interface Pull {
@@ -66,6 +68,7 @@ const DISCARDING: ReadonlySet<ErrorCode> = new Set([
   "pull_cancelled",
   "checksum_mismatch",
   "invalid_model_file",
+  "model_load_failed",
   "insufficient_storage",
   "model_exists",
   "invalid_model_id",
@@ -292,7 +295,7 @@ export class PullManager {
       signal.throwIfAborted();
       this.setState(pull, "verifying");
       await validateHeader(paths.file, status.url);
-      const model = await this.options.store.add(paths.file, { id: status.modelId, source: source.source, move: true, sha256: result.sha256 });
+      const model = await this.options.store.add(paths.file, { id: status.modelId, source: source.source, move: true, sha256: result.sha256, ...(this.options.checkLoad && { checkLoad: this.options.checkLoad }) });
       await rm(paths.sidecar, { force: true });
       const { path: _path, dir: _dir, ...manifest } = model;
       Object.assign(status, { sha256: model.sha256, model: manifest, receivedBytes: result.sizeBytes, totalBytes: result.sizeBytes, etaSeconds: 0 });
