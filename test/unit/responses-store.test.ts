@@ -67,7 +67,7 @@ describe("responses store", () => {
     strict.stop();
     expect(kept.get("resp_ancient")).toBeUndefined();
     expect(db.prepare("SELECT COUNT(*) AS n FROM responses").get()).toEqual({ n: 0 });
-    expect(db.prepare("SELECT name FROM migrations WHERE name LIKE 'responses-%'").all()).toEqual([{ name: "responses-1-create" }]);
+    expect(db.prepare("SELECT name FROM migrations WHERE name LIKE 'responses-%'").all()).toEqual([{ name: "responses-1-create" }, { name: "responses-2-owner" }]);
   });
 
   it("is configured by responses.retention: 30 days unless set, in days or any other duration", async () => {
