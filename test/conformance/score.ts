@@ -92,7 +92,8 @@ async function main(): Promise<void> {
   await save("llama-server-embeddings", embeddings, { implementation: "llama-server", llamaServerVersion: version });
 }
 
-main().catch((error: unknown) => {
+// Exit once the reports are written: a llama-server still shutting down must not keep the script waiting.
+main().then(() => process.exit(0), (error: unknown) => {
   console.error(error);
   process.exit(1);
 });
