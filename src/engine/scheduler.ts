@@ -6,8 +6,7 @@
 import type { AdmissionOptions, ChatEvent, ChatRequest, EmbedRequest, EmbedResult, InferenceService, LoadOptions, ModelKind } from "./contract.js";
 import type { RunnerLauncher } from "./runner-handle.js";
 import { realClock, silentLogger, type LoadedModelStatus, type ModelStats, type SchedulerClock, type SchedulerLogger, type SchedulerOptions } from "./scheduler-types.js";
-import type { Lease, ModelEntry, Runner } from "./model-entry.js";
-import { applyAdmission, armKeepAlive, capacityOf, checkAdmission, clearKeepAlive, deferred, enqueue, isIdle, isUnused, keepsForever } from "./model-entry.js";
+import { type Lease, type ModelEntry, type Runner, applyAdmission, armKeepAlive, capacityOf, checkAdmission, clearKeepAlive, deferred, enqueue, isIdle, isUnused, keepsForever } from "./model-entry.js";
 import { leastRecentlyUsedIdle, loadedStatusOf, newEntry, nextAverageMs, queueFullError, settleUnload, shuttingDownError, statsOf, takeFair } from "./model-entry.js";
 import { callLease, streamLease, type LeaseHooks } from "./lease-stream.js";
 import { wrongModelKindError } from "./model-kind.js";
