@@ -9,13 +9,17 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ models: { tiny: "tiny", spare: "tiny" }, inference: { parallel: 1, unloadWait: "500ms" } });
+  server = await startTestServer({ models: { tiny: "tiny", spare: "tiny" }, inference: { parallel: 1, unloadWait: "200ms" } });
 });
 afterAll(async () => server.dispose());
 
-/** Starts a long streamed generation on `model`; resolves with its done_reason once it ends. */
+/**
+ * Starts a long streamed generation on `model`; resolves with its done_reason once it ends. The tiny model
+ * writes 1,800 tokens in 1–2 s on an idle 2-core machine: well past the 200 ms unload wait, so the model is
+ * still busy when the test asks to unload it.
+ */
 async function longGeneration(model: string): Promise<{ firstChunk: Promise<void>; done: Promise<string | undefined> }> {
-  const response = await fetch(`${server.url}/api/generate`, { method: "POST", body: JSON.stringify({ model, prompt: "Tell me everything.", options: { num_predict: 600 } }) });
+  const response = await fetch(`${server.url}/api/generate`, { method: "POST", body: JSON.stringify({ model, prompt: "Tell me everything.", options: { num_predict: 1800 } }) });
   if (!response.body) throw new Error("no body");
   const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   let first: () => void = () => undefined;
