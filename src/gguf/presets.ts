@@ -1,13 +1,16 @@
 /**
  * Model presets with seeded random weights: `tiny` for tests, `demo` so chaibox answers out of the box, the
  * shapes of two small real models (`0.5b` = Qwen2.5-0.5B, `1b` = Llama-3.2-1B) for speed and memory
- * figures, and `embed`, a tiny embedding model. All are llama-architecture GGUF v3 files with a SentencePiece
- * vocabulary; the chat models carry a ChatML template, the embedding model a pooling type instead.
- * The same preset, quantization and seed always give the same bytes.
+ * figures, and `embed`, a tiny embedding model. All are GGUF v3 files with a SentencePiece vocabulary; the chat
+ * models carry a ChatML template (llama architecture) unless a variant asks for a real tool-calling template
+ * (Qwen2.5's on the qwen2 architecture, Llama 3.1's), the embedding model a pooling type instead.
+ * The same preset, quantization, seed and variant always give the same bytes.
  */
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { FileType, GgmlType, type WritableGgmlType } from "./constants.js";
+import { chatTemplates, templateNames, type TemplateName } from "./chat-templates.js";
+export { CHATML_TEMPLATE } from "./chat-templates.js";
 import { buildVocabulary, type Vocabulary } from "./vocabulary.js";
 import { englishWords } from "./words.js";
 import {
@@ -170,11 +173,6 @@ export const presets: Readonly<Record<PresetName, PresetShape>> = {
   },
 };
 
-/** ChatML, as Qwen2 ships it; node-llama-cpp recognizes it as its ChatMLChatWrapper. */
-export const CHATML_TEMPLATE =
-  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}" +
-  "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
-
 // Standard deviation of the hidden weight matrices (the usual initialization scale).
 const WEIGHT_STD = 0.02;
 const PUNCTUATION_BOOST = 2;
@@ -190,16 +188,35 @@ function amplitudeFor(std: number): number {
   return std * Math.sqrt(3);
 }
 
+/**
+ * What a test model may change in its preset: the chat template (default ChatML, with the special tokens the
+ * template needs in the vocabulary) and the trained context length written to the file (default the preset's).
+ */
+export interface PresetVariant {
+  template?: TemplateName;
+  contextLength?: number;
+}
+
 /** The vocabulary of a preset (deterministic). */
-export function presetVocabulary(preset: PresetName): Vocabulary {
+export function presetVocabulary(preset: PresetName, template: TemplateName = "chatml"): Vocabulary {
   const shape = presets[preset];
-  return buildVocabulary({ ...(shape.words && { words: englishWords }), ...(shape.vocabSize !== undefined && { size: shape.vocabSize }) });
+  const { controlTokens, userDefinedTokens } = chatTemplates[template];
+  return buildVocabulary({
+    ...(shape.words && { words: englishWords }),
+    ...(shape.vocabSize !== undefined && { size: shape.vocabSize }),
+    controlTokens,
+    userDefinedTokens,
+  });
 }
 
 /** The complete file description of a preset: metadata and tensors with their fills. */
-export function presetSpec(preset: PresetName, quant: QuantName, seed: number): GgufWriteSpec {
+export function presetSpec(preset: PresetName, quant: QuantName, seed: number, variant: PresetVariant = {}): GgufWriteSpec {
   const shape = presets[preset];
-  const vocabulary = presetVocabulary(preset);
+  const chat = chatTemplates[variant.template ?? "chatml"];
+  const vocabulary = presetVocabulary(preset, variant.template);
+  const arch = chat.architecture;
+  const tokenId = (text: string | undefined, fallback: number): number => (text === undefined ? fallback : vocabulary.tokens.indexOf(text));
+  const endId = tokenId(chat.eos, vocabulary.imEndId);
   const { type, fileType } = quantTypes[quant];
   const headDim = shape.embeddingLength / shape.headCount;
   const n = shape.embeddingLength;
@@ -207,36 +224,37 @@ export function presetSpec(preset: PresetName, quant: QuantName, seed: number): 
   const vocabSize = vocabulary.tokens.length;
 
   const metadata: Record<string, GgufMetadataValue> = {
-    "general.architecture": ggufValue.string("llama"),
+    "general.architecture": ggufValue.string(arch),
     "general.type": ggufValue.string("model"),
     "general.name": ggufValue.string(shape.name),
     "general.description": ggufValue.string(shape.description),
     "general.file_type": ggufValue.uint32(fileType),
     ...(quant === "q8_0" && { "general.quantization_version": ggufValue.uint32(2) }),
-    "llama.vocab_size": ggufValue.uint32(vocabSize),
-    "llama.context_length": ggufValue.uint32(shape.contextLength),
-    "llama.embedding_length": ggufValue.uint32(n),
-    "llama.block_count": ggufValue.uint32(shape.blockCount),
-    "llama.feed_forward_length": ggufValue.uint32(shape.feedForwardLength),
-    "llama.attention.head_count": ggufValue.uint32(shape.headCount),
-    "llama.attention.head_count_kv": ggufValue.uint32(shape.headCountKv),
-    "llama.rope.dimension_count": ggufValue.uint32(headDim),
-    "llama.rope.freq_base": ggufValue.float32(shape.ropeFreqBase),
-    "llama.attention.layer_norm_rms_epsilon": ggufValue.float32(shape.rmsEpsilon),
-    ...(shape.pooling !== undefined && { "llama.pooling_type": ggufValue.uint32(poolingTypes[shape.pooling]) }),
+    [`${arch}.vocab_size`]: ggufValue.uint32(vocabSize),
+    [`${arch}.context_length`]: ggufValue.uint32(variant.contextLength ?? shape.contextLength),
+    [`${arch}.embedding_length`]: ggufValue.uint32(n),
+    [`${arch}.block_count`]: ggufValue.uint32(shape.blockCount),
+    [`${arch}.feed_forward_length`]: ggufValue.uint32(shape.feedForwardLength),
+    [`${arch}.attention.head_count`]: ggufValue.uint32(shape.headCount),
+    [`${arch}.attention.head_count_kv`]: ggufValue.uint32(shape.headCountKv),
+    [`${arch}.rope.dimension_count`]: ggufValue.uint32(headDim),
+    [`${arch}.rope.freq_base`]: ggufValue.float32(shape.ropeFreqBase),
+    [`${arch}.attention.layer_norm_rms_epsilon`]: ggufValue.float32(shape.rmsEpsilon),
+    ...(shape.pooling !== undefined && { [`${arch}.pooling_type`]: ggufValue.uint32(poolingTypes[shape.pooling]) }),
     "tokenizer.ggml.model": ggufValue.string("llama"),
     "tokenizer.ggml.tokens": ggufValue.stringArray(vocabulary.tokens),
     "tokenizer.ggml.scores": ggufValue.float32Array(vocabulary.scores),
     "tokenizer.ggml.token_type": ggufValue.int32Array(vocabulary.types),
-    "tokenizer.ggml.bos_token_id": ggufValue.uint32(vocabulary.bosId),
-    // <|im_end|> ends a ChatML turn, so declaring it end-of-sequence makes every runtime stop there.
-    "tokenizer.ggml.eos_token_id": ggufValue.uint32(vocabulary.imEndId),
+    "tokenizer.ggml.bos_token_id": ggufValue.uint32(tokenId(chat.bos, vocabulary.bosId)),
+    // <|im_end|> ends a ChatML turn (<|eot_id|> a Llama 3 one), so declaring it end-of-sequence makes every
+    // runtime stop there.
+    "tokenizer.ggml.eos_token_id": ggufValue.uint32(endId),
     "tokenizer.ggml.unknown_token_id": ggufValue.uint32(vocabulary.unkId),
     "tokenizer.ggml.padding_token_id": ggufValue.uint32(vocabulary.endOfTextId),
     "tokenizer.ggml.add_bos_token": ggufValue.bool(true),
     "tokenizer.ggml.add_eos_token": ggufValue.bool(false),
     "tokenizer.ggml.add_space_prefix": ggufValue.bool(true),
-    ...(shape.pooling === undefined && { "tokenizer.chat_template": ggufValue.string(CHATML_TEMPLATE) }),
+    ...(shape.pooling === undefined && { "tokenizer.chat_template": ggufValue.string(chat.template) }),
   };
 
   const tensors: GgufTensorSpec[] = [];
@@ -254,7 +272,7 @@ export function presetSpec(preset: PresetName, quant: QuantName, seed: number): 
   if (!shape.tiedEmbeddings) {
     if (shape.output) {
       // The hidden state after output_norm has unit RMS, so a row of std s gives logits of std s·√n.
-      matrix("output.weight", [n, vocabSize], shape.output.logitStd / Math.sqrt(n), outputRowScale(vocabulary, shape.output));
+      matrix("output.weight", [n, vocabSize], shape.output.logitStd / Math.sqrt(n), outputRowScale(vocabulary, shape.output, endId));
     } else {
       matrix("output.weight", [n, vocabSize]);
     }
@@ -274,13 +292,13 @@ export function presetSpec(preset: PresetName, quant: QuantName, seed: number): 
   return { metadata, tensors };
 }
 
-function outputRowScale(vocabulary: Vocabulary, output: OutputShape): (row: number) => number {
-  const { wordIds, charIds, imEndId, tokens } = vocabulary;
+function outputRowScale(vocabulary: Vocabulary, output: OutputShape, endId: number): (row: number) => number {
+  const { wordIds, charIds, tokens } = vocabulary;
   const punctuation = new Set([tokens.indexOf("."), tokens.indexOf(",")]);
   const emitted = output.emit === "words" ? wordIds : charIds;
   return (row) => {
     if (row >= emitted.start && row < emitted.end) return 1;
-    if (row === imEndId) return output.endBoost;
+    if (row === endId) return output.endBoost;
     if (output.emit === "words" && punctuation.has(row)) return PUNCTUATION_BOOST;
     return 0;
   };
@@ -294,6 +312,10 @@ export interface MakeTestModelOptions {
   seed?: number;
   /** Output file; its directory is created if missing. */
   out: string;
+  /** Default `chatml`. */
+  template?: TemplateName;
+  /** The trained context length written to the file. Default: the preset's. */
+  contextLength?: number;
 }
 
 export interface MakeTestModelResult {
@@ -314,7 +336,13 @@ export async function makeTestModel(
   if (!presetNames.includes(options.preset)) throw new RangeError(`unknown preset ${String(options.preset)}`);
   const quant = options.quant ?? "q8_0";
   if (!quantNames.includes(quant)) throw new RangeError(`unknown quantization ${String(quant)}`);
-  const spec = presetSpec(options.preset, quant, options.seed ?? 1);
+  const template = options.template ?? "chatml";
+  if (!templateNames.includes(template)) throw new RangeError(`unknown chat template ${String(template)}`);
+  const { contextLength } = options;
+  if (contextLength !== undefined && (!Number.isSafeInteger(contextLength) || contextLength < 64 || contextLength > 2 ** 24)) {
+    throw new RangeError(`context length must be an integer from 64 to ${2 ** 24}`);
+  }
+  const spec = presetSpec(options.preset, quant, options.seed ?? 1, { template, ...(contextLength !== undefined && { contextLength }) });
   await mkdir(dirname(options.out), { recursive: true });
   const result = await writeGguf(options.out, spec, { ...(onProgress && { onProgress }) });
   return { path: result.path, sizeBytes: result.sizeBytes, elapsedMs: Math.round(performance.now() - started) };

@@ -34,6 +34,10 @@ export interface VocabularyOptions {
    * tokenizer. Default: the base vocabulary's size.
    */
   size?: number;
+  /** More control tokens (a chat template's `<|eot_id|>`…), placed after `<|im_end|>`. Default none. */
+  controlTokens?: readonly string[];
+  /** Added plain-text tokens kept whole (Qwen's `<tool_call>`…), after the control tokens. Default none. */
+  userDefinedTokens?: readonly string[];
 }
 
 /** Builds a vocabulary; the same options always give the same tokens in the same order. */
@@ -59,6 +63,8 @@ export function buildVocabulary(options: VocabularyOptions = {}): Vocabulary {
   add("<|im_start|>", TokenType.CONTROL);
   const imEndId = tokens.length;
   add("<|im_end|>", TokenType.CONTROL);
+  for (const token of options.controlTokens ?? []) add(token, TokenType.CONTROL);
+  for (const token of options.userDefinedTokens ?? []) add(token, TokenType.USER_DEFINED);
 
   const charStart = tokens.length;
   add(SPACE_MARK, TokenType.NORMAL);

@@ -5,9 +5,22 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { makeTestModel, PRESET_REVISION, type QuantName } from "../../src/gguf/presets.js";
+import type { TemplateName } from "../../src/gguf/chat-templates.js";
+import { makeTestModel, PRESET_REVISION, type PresetName, type QuantName } from "../../src/gguf/presets.js";
 
-export type TestPreset = "tiny" | "demo" | "0.5b" | "embed";
+/**
+ * Test models that change a preset: the tiny model with a real tool-calling chat template (its vocabulary holds
+ * the template's special tokens, so node-llama-cpp resolves the family's own wrapper and tools are on), and
+ * sizes of trained context.
+ */
+export const testModelVariants = {
+  /** Qwen2.5's template on a qwen2-architecture tiny model: QwenChatWrapper, `<tool_call>` JSON. */
+  "tiny-qwen": { preset: "tiny", template: "qwen2.5" },
+  /** Llama 3.1's template: Llama3_1ChatWrapper. */
+  "tiny-llama3.1": { preset: "tiny", template: "llama3.1" },
+} as const satisfies Record<string, { preset: PresetName; template?: TemplateName; contextLength?: number }>;
+
+export type TestPreset = "tiny" | "demo" | "0.5b" | "embed" | keyof typeof testModelVariants;
 
 export interface TestModelSpec {
   preset: TestPreset;
@@ -38,7 +51,11 @@ export async function ensureTestModels(specs: readonly TestModelSpec[] = default
   for (const { preset, quant = "q8_0", seed = 1 } of specs) {
     const path = testModelPath(preset, quant, seed);
     // The writer renames a complete file into place, so an existing path is always a whole model.
-    if (!existsSync(path)) await makeTestModel({ preset, quant, seed, out: path });
+    if (!existsSync(path)) {
+      const variant: { preset: PresetName; template?: TemplateName; contextLength?: number } =
+        preset in testModelVariants ? testModelVariants[preset as keyof typeof testModelVariants] : { preset: preset as PresetName };
+      await makeTestModel({ ...variant, quant, seed, out: path });
+    }
     paths.push(path);
   }
   return paths;

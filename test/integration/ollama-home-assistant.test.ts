@@ -2,7 +2,9 @@
  * Home Assistant's Ollama integration, replayed request by request as it talks to a server (the requests
  * its Python `ollama` client sends, byte for byte in shape): list the models, pull the chosen one, chat with
  * the system prompt, tools, `keep_alive: -1` and `options.num_ctx: 8192`, send a tool result back, and go
- * on with the conversation. Each response is checked for the fields the integration reads.
+ * on with the conversation. Each response is checked for the fields the integration reads. The same sequence
+ * runs on a model whose own template calls tools (Qwen2.5's): it reports tool calling in `/api/show`, and its
+ * calls come back in Qwen's `<tool_call>` syntax, parsed.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testCatalogEntry, writeTestCatalog } from "../helpers/catalog.js";
 import { sha256Of, startFileServer, type FileServer } from "../helpers/file-server.js";
-import { testModelPath } from "../helpers/models.js";
+import { ensureTestModels, testModelPath } from "../helpers/models.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
@@ -19,6 +21,8 @@ let dir: string;
 
 /** The model the user picks in Home Assistant's list: a catalog model known by an Ollama name. */
 const MODEL = "demochat:5m";
+/** A model installed on the box whose template is Qwen2.5's, which calls tools in a syntax of its own. */
+const TOOL_MODEL = "tiny-qwen:latest";
 
 const SYSTEM_PROMPT =
   "You are a voice assistant for Home Assistant.\nAnswer questions about the world truthfully.\nAnswer in plain text. Keep it simple and to the point.\n" +
@@ -70,10 +74,10 @@ async function ndjson(response: Response): Promise<ChatChunk[]> {
 }
 
 /** What `_transform_stream` reads of each chunk; it must all be well-formed. */
-function checkChunks(chunks: ChatChunk[]): void {
+function checkChunks(chunks: ChatChunk[], model: string): void {
   expect(chunks.length).toBeGreaterThan(0);
   for (const chunk of chunks) {
-    expect(chunk.model).toBe(MODEL);
+    expect(chunk.model).toBe(model);
     expect(chunk.message.role).toBe("assistant");
     if (chunk.message.content !== undefined) expect(typeof chunk.message.content).toBe("string");
     for (const call of chunk.message.tool_calls ?? []) {
@@ -96,6 +100,42 @@ function assistantTurn(chunks: ChatChunk[]) {
   };
 }
 
+/** Home Assistant's conversation on `model`: a turn, a forced tool call, the tool's result, and one more turn. */
+async function converse(model: string): Promise<void> {
+  // A conversation turn, as `_async_handle_chat_log` sends it.
+  const history: Record<string, unknown>[] = [
+    { role: "system", content: SYSTEM_PROMPT },
+    { role: "user", content: "Turn on the kitchen light" },
+  ];
+  const request = { model, tools: TOOLS, stream: true, keep_alive: -1, options: { num_ctx: 8192 }, think: false };
+  const first = await ndjson(await post("chat", { ...request, messages: history }));
+  checkChunks(first, model);
+
+  // A random-weight model never decides to call a tool by itself, so the call is forced (chaibox's
+  // tool_choice extension); everything Home Assistant then sends is as it would send it.
+  const forced = await ndjson(await post("chat", { ...request, messages: history, tool_choice: { type: "function", function: { name: "GetLiveContext" } } }));
+  checkChunks(forced, model);
+  const call = assistantTurn(forced);
+  expect(call.tool_calls?.[0]?.function.name).toBe("GetLiveContext");
+  history.push(call);
+  // The tool result: role tool, the result as JSON text, no tool name (as the integration sends it).
+  history.push({ role: "tool", content: JSON.stringify({ data: { success: true, result: "Kitchen Light (light): off" }, error: null }) });
+  const answer = await ndjson(await post("chat", { ...request, messages: history }));
+  checkChunks(answer, model);
+  history.push(assistantTurn(answer));
+
+  // The conversation goes on with the whole history.
+  history.push({ role: "user", content: "And now turn it off" });
+  const next = await ndjson(await post("chat", { ...request, messages: history }));
+  checkChunks(next, model);
+  expect(next.at(-1)?.eval_count).toBeGreaterThan(0);
+
+  // keep_alive -1: the model stays loaded.
+  const ps = (await (await fetch(`${server.url}/api/ps`)).json()) as { models: { model: string; expires_at: string }[] };
+  const loaded = ps.models.find((m) => m.model === model);
+  expect(new Date(String(loaded?.expires_at)).getTime()).toBeGreaterThan(Date.now() + 300 * 86_400_000);
+}
+
 beforeAll(async () => {
   const demo = await readFile(testModelPath("demo"));
   files = await startFileServer();
@@ -111,8 +151,9 @@ beforeAll(async () => {
     architecture: { layers: 2, embeddingLength: 128, headCount: 4, headCountKv: 4, vocabularySize: 2000 },
   });
   const catalogFile = await writeTestCatalog(dir, [entry]);
-  // An empty box: Home Assistant pulls the model it is told to use.
-  server = await startTestServer({ models: {}, modelsConfig: { catalogFile, hfEndpoint: files.origin } });
+  // The chosen model is not on the box: Home Assistant pulls it. A tool-calling model is installed already.
+  await ensureTestModels([{ preset: "tiny-qwen" }]);
+  server = await startTestServer({ models: { "tiny-qwen": "tiny-qwen" }, modelsConfig: { catalogFile, hfEndpoint: files.origin } });
 });
 afterAll(async () => {
   await server?.dispose();
@@ -133,37 +174,13 @@ describe("Home Assistant's Ollama integration", () => {
     const after = (await (await fetch(`${server.url}/api/tags`)).json()) as { models: { model: string }[] };
     expect(after.models.map((m) => m.model)).toContain(MODEL);
 
-    // A conversation turn, as `_async_handle_chat_log` sends it.
-    const history: Record<string, unknown>[] = [
-      { role: "system", content: SYSTEM_PROMPT },
-      { role: "user", content: "Turn on the kitchen light" },
-    ];
-    const request = { model: MODEL, tools: TOOLS, stream: true, keep_alive: -1, options: { num_ctx: 8192 }, think: false };
-    const first = await ndjson(await post("chat", { ...request, messages: history }));
-    checkChunks(first);
+    await converse(MODEL);
+  });
 
-    // A random-weight model never decides to call a tool by itself, so the call is forced (chaibox's
-    // tool_choice extension); everything Home Assistant then sends is as it would send it.
-    const forced = await ndjson(await post("chat", { ...request, messages: history, tool_choice: { type: "function", function: { name: "GetLiveContext" } } }));
-    checkChunks(forced);
-    const call = assistantTurn(forced);
-    expect(call.tool_calls?.[0]?.function.name).toBe("GetLiveContext");
-    history.push(call);
-    // The tool result: role tool, the result as JSON text, no tool name (as the integration sends it).
-    history.push({ role: "tool", content: JSON.stringify({ data: { success: true, result: "Kitchen Light (light): off" }, error: null }) });
-    const answer = await ndjson(await post("chat", { ...request, messages: history }));
-    checkChunks(answer);
-    history.push(assistantTurn(answer));
-
-    // The conversation goes on with the whole history.
-    history.push({ role: "user", content: "And now turn it off" });
-    const next = await ndjson(await post("chat", { ...request, messages: history }));
-    checkChunks(next);
-    expect(next.at(-1)?.eval_count).toBeGreaterThan(0);
-
-    // keep_alive -1: the model stays loaded.
-    const ps = (await (await fetch(`${server.url}/api/ps`)).json()) as { models: { model: string; expires_at: string }[] };
-    const loaded = ps.models.find((m) => m.model === MODEL);
-    expect(new Date(String(loaded?.expires_at)).getTime()).toBeGreaterThan(Date.now() + 300 * 86_400_000);
+  it("runs the same conversation on a model whose own template calls tools", async () => {
+    const show = (await (await post("show", { model: TOOL_MODEL })).json()) as { capabilities: string[]; template: string };
+    expect(show.capabilities).toContain("tools");
+    expect(show.template).toContain("<tool_call>");
+    await converse(TOOL_MODEL);
   });
 });

@@ -75,6 +75,27 @@ describe("preset vocabulary", () => {
     expect(new Set(tokens).size).toBe(tokens.length);
   });
 
+  it("holds a tool-calling template's special tokens, and declares its begin and end tokens", async () => {
+    const llama = presetSpec("tiny", "q8_0", 1, { template: "llama3.1", contextLength: 32_768 }).metadata;
+    const tokens = llama["tokenizer.ggml.tokens"]?.value as string[];
+    const types = llama["tokenizer.ggml.token_type"]?.value as number[];
+    for (const token of ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<|eom_id|>", "<|python_tag|>"]) {
+      expect(types[tokens.indexOf(token)], token).toBe(TokenType.CONTROL);
+    }
+    expect(tokens[Number(llama["tokenizer.ggml.bos_token_id"]?.value)]).toBe("<|begin_of_text|>");
+    expect(tokens[Number(llama["tokenizer.ggml.eos_token_id"]?.value)]).toBe("<|eot_id|>");
+    expect(llama["llama.context_length"]?.value).toBe(32_768);
+    const qwen = presetSpec("tiny", "q8_0", 1, { template: "qwen2.5" }).metadata;
+    const qwenTokens = qwen["tokenizer.ggml.tokens"]?.value as string[];
+    expect((qwen["tokenizer.ggml.token_type"]?.value as number[])[qwenTokens.indexOf("<tool_call>")]).toBe(TokenType.USER_DEFINED);
+    expect(qwen["general.architecture"]?.value).toBe("qwen2");
+    expect(String(qwen["tokenizer.chat_template"]?.value)).toContain("<tool_call>");
+    // The default stays ChatML on the llama architecture, byte for byte what it was.
+    expect(presetSpec("tiny", "q8_0", 1).metadata["tokenizer.ggml.tokens"]).toEqual(presetSpec("tiny", "q8_0", 1, { template: "chatml" }).metadata["tokenizer.ggml.tokens"]);
+    await expect(makeTestModel({ preset: "tiny", template: "mistral" as never, out: join(dir, "x.gguf") })).rejects.toThrow(/unknown chat template/);
+    await expect(makeTestModel({ preset: "tiny", contextLength: 10, out: join(dir, "x.gguf") })).rejects.toThrow(/context length/);
+  });
+
   it("fills the large shapes to their exact vocabulary size with unique tokens", () => {
     const vocabulary = presetVocabulary("1b");
     expect(vocabulary.tokens).toHaveLength(128_256);

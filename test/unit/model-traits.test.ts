@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { resolveChatWrapper, type GgufFileInfo } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
 import { wrapperTraits } from "../../src/engine/runner/traits.js";
+import { LLAMA31_TEMPLATE, QWEN25_TEMPLATE } from "../../src/gguf/chat-templates.js";
 import { CHATML_TEMPLATE } from "../../src/gguf/presets.js";
 import { poolingName } from "../../src/models/model-traits.js";
 
@@ -27,6 +28,11 @@ describe("wrapper traits", () => {
 
   it("does not claim reasoning for a template that never writes think markers, though the wrapper has a segment", () => {
     expect(traitsOf(fixture("qwen-tools"))).toEqual({ chatWrapper: "Qwen", tools: true, reasoning: false });
+  });
+
+  it("finds the tool syntax of the templates that generated test models can carry (Qwen2.5's, Llama 3.1's)", () => {
+    expect(traitsOf(QWEN25_TEMPLATE, "qwen2")).toEqual({ chatWrapper: "Qwen", tools: true, reasoning: false });
+    expect(traitsOf(LLAMA31_TEMPLATE, "llama")).toEqual({ chatWrapper: "Llama 3.1", tools: true, reasoning: false });
   });
 
   it("claims neither for ChatML, whose wrapper only knows node-llama-cpp's generic call syntax", () => {
