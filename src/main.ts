@@ -23,6 +23,7 @@ import { probeHardware } from "./hardware/probe.js";
 import type { HardwareSnapshot } from "./hardware/snapshot.js";
 import { InsightsProbe } from "./engine/launcher/insights-probe.js";
 import { LoadFailures, rememberLoadFailures } from "./engine/load-failures.js";
+import { contextRequests } from "./models/context-request.js";
 import { loadPlanner, modelPlanner, type LoadPlanDeps } from "./models/load-plan.js";
 import { BackgroundBenchmarks } from "./models/background-bench.js";
 import { defaultCatalogPath, loadCatalog } from "./models/catalog.js";
@@ -217,12 +218,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // What the owner chose on the Settings screen wins over the file; loads read this object, so a change
   // applies to the next load.
   const servingConfig: InferenceConfig = { ...config.inference, ...servingSettings.overrides() };
+  // The contexts clients asked for (num_ctx), per model: later loads give them.
+  const contextWanted = new Map<string, number>();
   const planDeps: LoadPlanDeps = {
     model: (id) => store.require(id),
     // A file that cannot be measured is not measured again on every request (see load-failures.ts).
     insights: (path, sha256) => loadFailures.guard(undefined, path, () => insights.measure(path, sha256)),
     hardware,
     inference: servingConfig,
+    contextWanted,
   };
   const resolveModel = loadPlanner(planDeps);
 
@@ -295,6 +299,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       loadedModels: () => scheduler.loaded(),
       unloadModel: (id) => unloadWithin(scheduler.unload(id), unloadWaitMs),
       unloadWaitMs,
+      contextFor: contextRequests({ ...planDeps, contextWanted }),
       pulls,
       // Read per pull: a catalog file edited while serving is picked up, as `chaibox models pull` reads it.
       resolvePull: async (name) => resolveOllamaPull(await loadCatalog(catalogPath(config)), name),

@@ -34,7 +34,7 @@ export const InferenceSchema = Type.Object(
     contextSize: Type.Union([Type.Literal("auto"), Type.Integer({ minimum: 256, maximum: 1_048_576 })], {
       default: "auto",
       description:
-        "context tokens available to each request (each parallel sequence gets this many): auto = the largest that fits, up to 4096",
+        "context tokens available to each request (each parallel sequence gets this many): auto = the largest that fits the memory and the model's trained length, up to 32768 (more when a request's num_ctx asks for it)",
     }),
     parallel: Type.Union([Type.Literal("auto"), Type.Integer({ minimum: 1, maximum: 64 })], {
       default: "auto",

@@ -156,6 +156,27 @@ function need(estimator: FileEstimator, gpuLayers: number, contextSize: number, 
   };
 }
 
+/**
+ * Fit's choice for `candidate` with the largest context per sequence, from the choice's doubling up to `upTo`
+ * (and `upTo` itself), that still fits the budget with the same file and GPU layers: how
+ * `inference.contextSize: auto` grows a model's context. The choice itself when nothing larger fits.
+ */
+export function growContext(candidate: FitCandidate, picked: FitChoice, upTo: number, budget: FitBudget, policy: FitPolicy): FitChoice {
+  const file = candidate.files.find((f) => f.quant === picked.quant);
+  if (!file) return picked;
+  let best: Option | undefined;
+  const sizes: number[] = [];
+  for (let size = picked.contextSize * 2; size < upTo; size *= 2) sizes.push(size);
+  sizes.push(upTo);
+  for (const contextSize of sizes) {
+    if (contextSize <= (best?.contextSize ?? picked.contextSize)) continue;
+    const estimate = need(file.estimator, picked.gpuLayers, contextSize, policy.parallel, budget);
+    if (!fits(estimate, budget)) break;
+    best = { file, gpuLayers: picked.gpuLayers, contextSize, estimate, tokensPerSecond: picked.tokensPerSecond };
+  }
+  return best ? choice(candidate, best, picked.slow, budget, policy) : picked;
+}
+
 /** Estimated tokens per second: every weight is read once per token, from wherever it lives. */
 export function estimateSpeed(snapshot: HardwareSnapshot, budget: FitBudget, estimator: FileEstimator, gpuLayers: number): number {
   const ramBandwidth = snapshot.memory.bandwidthBytesPerSecond ?? DEFAULT_RAM_BANDWIDTH[snapshot.os.arch] ?? 15e9;

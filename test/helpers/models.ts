@@ -18,6 +18,10 @@ export const testModelVariants = {
   "tiny-qwen": { preset: "tiny", template: "qwen2.5" },
   /** Llama 3.1's template: Llama3_1ChatWrapper. */
   "tiny-llama3.1": { preset: "tiny", template: "llama3.1" },
+  /** tiny-qwen trained for 8192 tokens: the context Home Assistant asks for. */
+  "tiny-8k": { preset: "tiny", template: "qwen2.5", contextLength: 8192 },
+  /** tiny-qwen trained for 65536 tokens: more than `inference.contextSize: auto` gives unasked (32768). */
+  "tiny-64k": { preset: "tiny", template: "qwen2.5", contextLength: 65_536 },
 } as const satisfies Record<string, { preset: PresetName; template?: TemplateName; contextLength?: number }>;
 
 export type TestPreset = "tiny" | "demo" | "0.5b" | "embed" | keyof typeof testModelVariants;

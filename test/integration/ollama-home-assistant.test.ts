@@ -61,8 +61,8 @@ interface ChatChunk {
   eval_count?: number;
 }
 
-async function post(path: string, body: unknown): Promise<Response> {
-  return fetch(`${server.url}/api/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+async function post(path: string, body: unknown, on: TestServer = server): Promise<Response> {
+  return fetch(`${on.url}/api/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
 /** Reads an NDJSON stream as Home Assistant's client does: one JSON object per line. */
@@ -100,38 +100,41 @@ function assistantTurn(chunks: ChatChunk[]) {
   };
 }
 
-/** Home Assistant's conversation on `model`: a turn, a forced tool call, the tool's result, and one more turn. */
-async function converse(model: string): Promise<void> {
+/**
+ * Home Assistant's conversation on `model` (of `on`): a turn, a forced tool call, the tool's result, and one
+ * more turn, under `system`.
+ */
+async function converse(model: string, on: TestServer = server, system = SYSTEM_PROMPT): Promise<void> {
   // A conversation turn, as `_async_handle_chat_log` sends it.
   const history: Record<string, unknown>[] = [
-    { role: "system", content: SYSTEM_PROMPT },
+    { role: "system", content: system },
     { role: "user", content: "Turn on the kitchen light" },
   ];
   const request = { model, tools: TOOLS, stream: true, keep_alive: -1, options: { num_ctx: 8192 }, think: false };
-  const first = await ndjson(await post("chat", { ...request, messages: history }));
+  const first = await ndjson(await post("chat", { ...request, messages: history }, on));
   checkChunks(first, model);
 
   // A random-weight model never decides to call a tool by itself, so the call is forced (chaibox's
   // tool_choice extension); everything Home Assistant then sends is as it would send it.
-  const forced = await ndjson(await post("chat", { ...request, messages: history, tool_choice: { type: "function", function: { name: "GetLiveContext" } } }));
+  const forced = await ndjson(await post("chat", { ...request, messages: history, tool_choice: { type: "function", function: { name: "GetLiveContext" } } }, on));
   checkChunks(forced, model);
   const call = assistantTurn(forced);
   expect(call.tool_calls?.[0]?.function.name).toBe("GetLiveContext");
   history.push(call);
   // The tool result: role tool, the result as JSON text, no tool name (as the integration sends it).
   history.push({ role: "tool", content: JSON.stringify({ data: { success: true, result: "Kitchen Light (light): off" }, error: null }) });
-  const answer = await ndjson(await post("chat", { ...request, messages: history }));
+  const answer = await ndjson(await post("chat", { ...request, messages: history }, on));
   checkChunks(answer, model);
   history.push(assistantTurn(answer));
 
   // The conversation goes on with the whole history.
   history.push({ role: "user", content: "And now turn it off" });
-  const next = await ndjson(await post("chat", { ...request, messages: history }));
+  const next = await ndjson(await post("chat", { ...request, messages: history }, on));
   checkChunks(next, model);
   expect(next.at(-1)?.eval_count).toBeGreaterThan(0);
 
   // keep_alive -1: the model stays loaded.
-  const ps = (await (await fetch(`${server.url}/api/ps`)).json()) as { models: { model: string; expires_at: string }[] };
+  const ps = (await (await fetch(`${on.url}/api/ps`)).json()) as { models: { model: string; expires_at: string }[] };
   const loaded = ps.models.find((m) => m.model === model);
   expect(new Date(String(loaded?.expires_at)).getTime()).toBeGreaterThan(Date.now() + 300 * 86_400_000);
 }
@@ -182,5 +185,27 @@ describe("Home Assistant's Ollama integration", () => {
     expect(show.capabilities).toContain("tools");
     expect(show.template).toContain("<tool_call>");
     await converse(TOOL_MODEL);
+  });
+});
+
+describe("Home Assistant's context on a model trained for it", () => {
+  let long: TestServer;
+  beforeAll(async () => {
+    await ensureTestModels([{ preset: "tiny-8k" }]);
+    long = await startTestServer({ models: { "tiny-8k": "tiny-8k" }, inference: { contextSize: "auto" } });
+  });
+  afterAll(async () => {
+    await long?.dispose();
+  });
+
+  it("serves num_ctx 8192 with a ~6,000-token system prompt, and /api/ps shows the context in use", async () => {
+    // The static context of a large home: the device overview, one block per entity (the tiny model's
+    // vocabulary is one token per character, so this is ~6,000 tokens).
+    const devices = Array.from({ length: 60 }, (_, i) => `- names: Light ${i}\n  domain: light\n  state: 'off'\n  areas: Room ${i % 12}\n`).join("");
+    const system = (SYSTEM_PROMPT + devices).repeat(2).slice(0, 6000);
+    expect(system.length).toBe(6000);
+    await converse("tiny-8k:latest", long, system);
+    const ps = (await (await fetch(`${long.url}/api/ps`)).json()) as { models: { model: string; context_length: number }[] };
+    expect(ps.models.find((m) => m.model === "tiny-8k:latest")?.context_length).toBe(8192);
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { CatalogEntry } from "../../src/models/catalog-schema.js";
 import { catalogEstimator } from "../../src/models/estimate.js";
-import { defaultFitPolicy, fitModels, type FitCandidate, type FitPolicy } from "../../src/models/fit.js";
+import { defaultFitPolicy, fitModels, growContext, type FitCandidate, type FitPolicy } from "../../src/models/fit.js";
 import type { HardwareSnapshot } from "../../src/hardware/snapshot.js";
 
 const GB = 1e9;
@@ -158,5 +158,29 @@ describe("fit", () => {
   it("caps the context at the model's trained size", () => {
     const short = { ...small, trainContextSize: 2048 };
     expect(fitModels([short], box({ ramGB: 32 }), policy).choices[0]?.contextSize).toBe(2048);
+  });
+});
+
+describe("growContext (inference.contextSize auto)", () => {
+  it("grows a choice to the largest context that fits, keeping its file and GPU layers, and never past the budget", () => {
+    const roomy = fitModels([small], box({ ramGB: 64 }), policy);
+    const picked = roomy.choices[0];
+    if (!picked) throw new Error("the small model fits");
+    const grown = growContext(small, picked, 32_768, roomy.budget, policy);
+    expect(grown).toMatchObject({ quant: picked.quant, gpuLayers: picked.gpuLayers, contextSize: 32_768 });
+    expect(grown.reason).toMatch(/32768-token context/);
+    expect(grown.estimate.ramBytes).toBeGreaterThan(picked.estimate.ramBytes);
+    expect(grown.estimate.ramBytes).toBeLessThanOrEqual(roomy.budget.ramBytes);
+
+    // Where memory runs out, the context stops at the last size that fits.
+    const tight = fitModels([small], box({ ramGB: 4.5 }), policy);
+    const first = tight.choices[0];
+    if (!first) throw new Error("the small model fits");
+    const limited = growContext(small, first, 32_768, tight.budget, policy);
+    expect(limited.contextSize).toBeGreaterThanOrEqual(first.contextSize);
+    expect(limited.contextSize).toBeLessThan(32_768);
+    expect(limited.estimate.ramBytes).toBeLessThanOrEqual(tight.budget.ramBytes);
+    // Capped at what it may grow to (the trained length).
+    expect(growContext(small, picked, picked.contextSize, roomy.budget, policy)).toBe(picked);
   });
 });

@@ -25,9 +25,10 @@ export async function checkThink(options: OllamaOptions, name: string, id: strin
 const warnedClamps = new WeakMap<OllamaOptions, Set<string>>();
 
 /**
- * `options.num_ctx`, checked once the model is loaded: it runs with the context chaibox sized for it at load
- * (fit to this box's memory). A larger request is clamped to it, with a warning in the log (once per model,
- * size and load), as Ollama clamps to what fits.
+ * `options.num_ctx`, checked once the model is loaded (with `inference.contextSize: auto`, loaded with at least
+ * that much where it fits, see loadFirst): a request for more than the model runs with (more than it was
+ * trained for, or than a configured context size) is clamped to it, with a warning in the log (once per
+ * model, size and load), as Ollama clamps to what the model takes.
  */
 export function checkContext(log: FastifyBaseLogger, options: OllamaOptions, id: string, modelOptions: ModelOptions | undefined): void {
   const wanted = modelOptions?.num_ctx;
@@ -83,7 +84,7 @@ export const chatRoute: FastifyPluginAsyncTypebox<OllamaOptions> = async (app, o
     }
     await checkThink(options, body.model, model.id, body.think);
     const chat = chatRequestOf(body, body.model);
-    const loadMs = await loadFirst(options, model.id, signal, admission);
+    const loadMs = await loadFirst(options, model.id, signal, admission, body.options?.num_ctx);
     checkContext(request.log, options, model.id, body.options);
     const events = await primeChat(options.inference.chat(model.id, chat, signal, admission));
     return respond(request, reply, events, chatRenderer(body.model), body.stream !== false, { startedMs, loadMs });

@@ -2,9 +2,11 @@
  * What the Ollama routes share: their dependencies, how a client's model name finds an installed model, and
  * loading a model ahead of a request so that its load time can be reported apart.
  */
+import { modelBusyError } from "../../engine/bounded-unload.js";
 import type { AdmissionOptions, InferenceService } from "../../engine/contract.js";
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import { ChaiboxError } from "../../errors.js";
+import type { ContextRequest } from "../../models/context-request.js";
 import type { PullEvent, PullRequest, PullStatus } from "../../models/pull/pull-status.js";
 import { installedIdFor } from "../../models/ollama-names.js";
 import type { StoredModel } from "../../models/store.js";
@@ -37,6 +39,8 @@ export interface OllamaOptions {
   unloadModel: (id: string) => Promise<boolean>;
   /** How long {@link unloadModel} waits, in ms, for the messages. */
   unloadWaitMs: number;
+  /** The context a model is to run with for a request's `num_ctx` (the load planner's; see context-request.ts). */
+  contextFor: ContextRequest;
   pulls: OllamaPulls;
   /** What pulling a name downloads, and under which id (catalog aliases such as `qwen3:4b`, catalog refs, hf:, URLs). */
   resolvePull: (name: string) => Promise<{ ref: string; id?: string }>;
@@ -77,10 +81,25 @@ export function admissionOf(keepAlive: string | number | undefined): AdmissionOp
 }
 
 /**
- * Loads the model first when it is not loaded, so the request's `load_duration` is the load alone; returns
- * the milliseconds it took (0 when the model was already up).
+ * A request's `num_ctx` before its model runs: the planner sizes the model's next load for it, and a model
+ * running with less context than asked for, where more fits, is unloaded so that it loads again with more.
  */
-export async function loadFirst(options: OllamaOptions, id: string, signal: AbortSignal, admission: AdmissionOptions): Promise<number> {
+async function sizeContext(options: OllamaOptions, id: string, numCtx: number | undefined): Promise<void> {
+  if (numCtx === undefined) return;
+  const running = options.loadedModels().find((m) => m.modelId === id)?.info;
+  if (running !== undefined && numCtx <= running.sequenceContextSize) return;
+  const layout = running && { contextSize: running.sequenceContextSize, parallel: running.parallel, gpuLayers: running.gpuLayers };
+  const planned = await options.contextFor(id, numCtx, layout);
+  if (running === undefined || planned <= running.sequenceContextSize) return;
+  if (!(await options.unloadModel(id))) throw modelBusyError(id, options.unloadWaitMs);
+}
+
+/**
+ * Loads the model first when it is not loaded (or again with a larger context, for `numCtx`), so the
+ * request's `load_duration` is the load alone; returns the milliseconds it took (0 when the model was up).
+ */
+export async function loadFirst(options: OllamaOptions, id: string, signal: AbortSignal, admission: AdmissionOptions, numCtx?: number): Promise<number> {
+  await sizeContext(options, id, numCtx);
   if (options.loadedModels().some((m) => m.modelId === id)) return 0;
   const started = performance.now();
   await options.inference.preload(id, signal, admission);

@@ -39,7 +39,7 @@ export const generateRoute: FastifyPluginAsyncTypebox<OllamaOptions> = async (ap
     }
     await checkThink(options, body.model, model.id, body.think);
     const generation = generateRequestOf(body, body.model);
-    const loadMs = await loadFirst(options, model.id, signal, admission);
+    const loadMs = await loadFirst(options, model.id, signal, admission, body.options?.num_ctx);
     checkContext(request.log, options, model.id, body.options);
     const events = await primeChat(options.inference.chat(model.id, generation, signal, admission));
     return respond(request, reply, events, generateRenderer(body.model), body.stream !== false, { startedMs, loadMs });
