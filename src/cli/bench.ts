@@ -21,6 +21,7 @@ import { ModelStore } from "../models/store.js";
 import { openStateDatabase, stateDatabasePath } from "../state/db.js";
 import { PerformanceStore, type StoredSpeed } from "../state/performance-store.js";
 import { commonHelp, configFrom, parse, UsageError } from "./args.js";
+import { jsonOutput } from "./format.js";
 
 /** `chaibox bench --help`. */
 export function benchHelp(): string {
@@ -96,7 +97,7 @@ export async function benchCommand(args: string[]): Promise<void> {
     if (!json) console.error(`${line}…`);
   });
   if (json) {
-    console.log(JSON.stringify({ model: stored.modelId, source: stored.source, measuredAt: stored.measuredAt, ...result }, null, 2));
+    console.log(jsonOutput({ model: stored.modelId, source: stored.source, measuredAt: stored.measuredAt, ...result }));
     return;
   }
   console.log(

@@ -6,6 +6,7 @@
 import { buildNativeEngine } from "../engine/native/build.js";
 import { engineDir, nativeEngine } from "../engine/native/engine-files.js";
 import { commonHelp, parse, UsageError } from "./args.js";
+import { jsonOutput } from "./format.js";
 
 const help = `Usage: chaibox engine build [--no-openmp] [--keep-source] [--json]
        chaibox engine status [--json]
@@ -33,7 +34,7 @@ export async function engineCommand(args: string[]): Promise<void> {
   }
   if (action === "status") {
     const engine = nativeEngine();
-    if (values.json) console.log(JSON.stringify({ engine: engine ? "native" : "prebuilt", dir: engineDir(), native: engine ?? null }));
+    if (values.json) console.log(jsonOutput({ engine: engine ? "native" : "prebuilt", dir: engineDir(), native: engine ?? null }, true));
     else console.log(engine ? `native (${engine.variant}, llama.cpp ${engine.llamaCppRelease}, built ${engine.builtAt})` : "prebuilt");
     return;
   }
@@ -45,6 +46,6 @@ export async function engineCommand(args: string[]): Promise<void> {
     progress: (line) => (values.json ? undefined : console.log(line)),
   });
   const seconds = Math.round((performance.now() - started) / 1000);
-  if (values.json) console.log(JSON.stringify({ ...manifest, seconds }));
+  if (values.json) console.log(jsonOutput({ ...manifest, seconds }, true));
   else console.log(`Built the ${manifest.variant} engine in ${seconds} s; runners started from now on load it.`);
 }

@@ -10,7 +10,7 @@ import { pullOptionsFromConfig } from "../models/pull/from-config.js";
 import { PullManager, type PullEvent, type PullStatus } from "../models/pull/pull-manager.js";
 import { ModelStore } from "../models/store.js";
 import { UsageError } from "./args.js";
-import { formatSize } from "./format.js";
+import { formatSize, jsonOutput } from "./format.js";
 import type { ModelsAction } from "./models.js";
 import { transferBar } from "./progress.js";
 
@@ -54,7 +54,7 @@ export const pullAction: ModelsAction = {
 };
 
 function jsonLine(event: PullEvent): void {
-  console.log(JSON.stringify({ type: event.type, ...event.pull }));
+  console.log(jsonOutput({ type: event.type, ...event.pull }, true));
 }
 
 /** Human output: a bar on a terminal, else a line per state change (logs, CI, pipes). */
@@ -65,7 +65,8 @@ function textView(first: PullStatus): (event: PullEvent) => void {
     console.error(line);
   };
   const size = first.totalBytes !== null ? ` (${formatSize(first.totalBytes)})` : "";
-  say(`Pulling ${first.ref} as ${first.modelId} from ${first.url}${size}`);
+  // A URL ref is its own source: say it once.
+  say(first.ref === first.url ? `Pulling ${first.url} as ${first.modelId}${size}` : `Pulling ${first.ref} as ${first.modelId} from ${first.url}${size}`);
   let state = first.state;
   let retries = first.retries;
   let toldResume = false;

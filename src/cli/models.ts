@@ -6,7 +6,7 @@ import { checkModelLoads } from "../engine/launcher/load-check.js";
 import { ModelStore, type StoredModel } from "../models/store.js";
 import type { Config } from "../config/schema.js";
 import { commonHelp, configFrom, parse, UsageError } from "./args.js";
-import { formatSize, table } from "./format.js";
+import { formatSize, jsonOutput, table } from "./format.js";
 import { findLocalServer, removeThroughServer } from "./local-server.js";
 import { pullAction } from "./models-pull.js";
 import { recommendAction } from "./models-recommend.js";
@@ -127,6 +127,6 @@ export async function modelsCommand(argv: string[]): Promise<void> {
     args: positionals,
     values,
     config,
-    print: (data, text) => console.log(json ? JSON.stringify(data, null, 2) : text),
+    print: (data, text) => console.log(json ? jsonOutput(data) : text),
   });
 }

@@ -3,7 +3,7 @@ import type { TokenRecord, TokenScope } from "../auth/tokens.js";
 import { tokenScopes } from "../auth/tokens.js";
 import { commonHelp, configFrom, parse, UsageError } from "./args.js";
 import { withAuthState } from "./auth-state.js";
-import { table } from "./format.js";
+import { jsonOutput, table } from "./format.js";
 
 export function tokenHelp(): string {
   return `Usage: chaibox token <action> [options]
@@ -47,7 +47,7 @@ export async function tokenCommand(argv: string[]): Promise<void> {
     return;
   }
   const config = await configFrom(values);
-  const print = (data: unknown, text: string) => console.log(values.json === true ? JSON.stringify(data, null, 2) : text);
+  const print = (data: unknown, text: string) => console.log(values.json === true ? jsonOutput(data) : text);
   if (action === "create") {
     if (values.name === undefined || values.name.trim() === "") throw new UsageError("token create needs --name");
     const name = values.name.trim();

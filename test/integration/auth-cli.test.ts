@@ -32,9 +32,9 @@ describe("chaibox token and setup-code", () => {
     expect(text.stdout).toMatch(/shown only now/);
 
     server.auth.tokens.flush();
-    const list = JSON.parse((await cli("token", "list", "--json")).stdout) as { id: string; requests: number; lastUsedAt: string | null }[];
+    const list = JSON.parse((await cli("token", "list", "--json")).stdout) as { id: string; requests: number; last_used_at: string | null }[];
     expect(list.find((t) => t.id === id)?.requests).toBe(1);
-    expect(list.find((t) => t.id === id)?.lastUsedAt).toMatch(/^\d{4}-/);
+    expect(list.find((t) => t.id === id)?.last_used_at).toMatch(/^\d{4}-/);
     expect(JSON.stringify(list)).not.toContain(token);
 
     expect((await cli("token", "revoke", id)).stdout).toContain(`Revoked ${id}`);

@@ -190,12 +190,13 @@ describe("chaibox bench", () => {
     CHAIBOX_INFERENCE_PARALLEL: String(PARALLEL),
   };
 
+  /** `bench --json`: snake_case keys, as the HTTP API's. */
   interface BenchJson {
-    generationTokensPerSecond: number;
-    promptTokensPerSecond: number;
-    timeToFirstTokenMs: number;
-    promptTokens: number;
-    generatedTokens: number;
+    generation_tokens_per_second: number;
+    prompt_tokens_per_second: number;
+    time_to_first_token_ms: number;
+    prompt_tokens: number;
+    generated_tokens: number;
   }
 
   async function bench(model: string): Promise<BenchJson> {
@@ -206,31 +207,31 @@ describe("chaibox bench", () => {
   }
 
   const ratiosOf = (c: BenchJson, raw: Awaited<ReturnType<typeof rawFigures>>) => ({
-    generation: c.generationTokensPerSecond / raw.genTps,
-    prompt: c.promptTokensPerSecond / raw.promptTps,
-    ttft: c.timeToFirstTokenMs / raw.ttftMs,
+    generation: c.generation_tokens_per_second / raw.genTps,
+    prompt: c.prompt_tokens_per_second / raw.promptTps,
+    ttft: c.time_to_first_token_ms / raw.ttftMs,
   });
   const within2x = (ratios: Record<string, number>) => Object.values(ratios).every((r) => r > 0.5 && r < 2);
 
   it("measures a model and stores it: /v1/models reads measured, within 2x of raw node-llama-cpp on the same model", { timeout: 300_000 }, async () => {
     let result = await bench("half");
-    expect(result.generatedTokens).toBe(128);
-    expect(result.promptTokens).toBeGreaterThan(250);
+    expect(result.generated_tokens).toBe(128);
+    expect(result.prompt_tokens).toBeGreaterThan(250);
 
     const half = (await listed(server)).half!.chai;
     expect([...Value.Errors(ChaiModelInfoSchema, half)]).toEqual([]);
     expect(half.performance).toMatchObject({ source: "measured" });
-    expect(half.performance.generation_tokens_per_second).toBeCloseTo(result.generationTokensPerSecond, 0);
-    expect(half.performance.prompt_tokens_per_second).toBeCloseTo(result.promptTokensPerSecond, 0);
-    expect(half.performance.time_to_first_token_ms).toBeCloseTo(result.timeToFirstTokenMs, 0);
+    expect(half.performance.generation_tokens_per_second).toBeCloseTo(result.generation_tokens_per_second, 0);
+    expect(half.performance.prompt_tokens_per_second).toBeCloseTo(result.prompt_tokens_per_second, 0);
+    expect(half.performance.time_to_first_token_ms).toBeCloseTo(result.time_to_first_token_ms, 0);
 
-    let raw = await rawFigures(testModelPath("0.5b"), result.promptTokens);
+    let raw = await rawFigures(testModelPath("0.5b"), result.prompt_tokens);
     let ratios = ratiosOf(result, raw);
     if (!within2x(ratios)) {
       // The two sides run one after the other on CPUs other processes share: a burst of load during one of
       // them skews its figures. Both are measured once more before judging.
       result = await bench("half");
-      raw = await rawFigures(testModelPath("0.5b"), result.promptTokens);
+      raw = await rawFigures(testModelPath("0.5b"), result.prompt_tokens);
       ratios = ratiosOf(result, raw);
     }
     for (const [figure, ratio] of Object.entries(ratios)) {

@@ -54,9 +54,9 @@ describe("chaibox CLI", () => {
     expect(badId.stderr).toMatch(/Invalid model id/);
 
     expect((await run(["models", "add", testModelPath("tiny"), "--id", "tiny:q8", ...flags])).code).toBe(0);
-    const listed = JSON.parse((await run(["models", "list", "--json", ...flags])).stdout) as { id: string; sizeBytes: number }[];
+    const listed = JSON.parse((await run(["models", "list", "--json", ...flags])).stdout) as { id: string; size_bytes: number }[];
     expect(listed.map((m) => m.id)).toEqual(["tiny:q8"]);
-    expect(listed[0]?.sizeBytes).toBeGreaterThan(1000);
+    expect(listed[0]?.size_bytes).toBeGreaterThan(1000);
     expect((await run(["models", "rm", "tiny:q8", ...flags])).code).toBe(0);
     const missing = await run(["models", "rm", "tiny:q8", ...flags]);
     expect(missing.code).toBe(1);

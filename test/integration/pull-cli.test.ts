@@ -54,8 +54,8 @@ describe("chaibox models pull", () => {
     const child = spawn(process.execPath, [...cli, "models", "pull", url, "--json", ...flags], { cwd: root });
     const exited = new Promise((resolve) => child.once("exit", resolve));
     try {
-      const progress = await firstLine(child, (line) => Number(line.receivedBytes) >= 1_000_000);
-      expect(progress).toMatchObject({ type: "progress", state: "downloading", modelId: "demo", totalBytes: demo.length });
+      const progress = await firstLine(child, (line) => Number(line.received_bytes) >= 1_000_000);
+      expect(progress).toMatchObject({ type: "progress", state: "downloading", model_id: "demo", total_bytes: demo.length });
 
       const second = await run(["models", "pull", url, ...flags]);
       expect(second.code).toBe(1);
@@ -75,6 +75,8 @@ describe("chaibox models pull", () => {
     server.files.set("/models/demo.gguf", { body: demo });
     const again = await run(["models", "pull", url, ...flags]);
     expect(again.stderr).toContain(`Resuming at`);
+    // A URL is its own source: named once.
+    expect(again.stderr.split(url)).toHaveLength(2);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/^Installed demo \(5\.\d MB, llama\)\./m);
     const gets = server.gets("/models/demo.gguf");
@@ -92,7 +94,7 @@ describe("chaibox models pull", () => {
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-    await firstLine(child, (line) => Number(line.receivedBytes) > 0);
+    await firstLine(child, (line) => Number(line.received_bytes) > 0);
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(stderr).toMatch(/Stopped\. The downloaded part is kept in .*downloads; run the same command again to resume\./);
@@ -119,6 +121,6 @@ describe("chaibox models pull", () => {
     const pulled = await run(["models", "pull", "tiny-chat", "--json", ...flags]);
     expect(pulled.code, pulled.stderr).toBe(0);
     const last = JSON.parse(pulled.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
-    expect(last).toMatchObject({ type: "done", state: "done", modelId: "tiny-chat", model: { id: "tiny-chat", sha256: sha256Of(tiny) } });
+    expect(last).toMatchObject({ type: "done", state: "done", model_id: "tiny-chat", model: { id: "tiny-chat", sha256: sha256Of(tiny) } });
   });
 });
