@@ -2,7 +2,6 @@
  * The composition root: config → store → scheduler → app → listen. The only place that wires concrete
  * adapters together; everything below it takes its I/O as parameters.
  */
-import { checkModelLoads } from "./engine/launcher/load-check.js";
 import { mkdir, rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -21,7 +20,7 @@ import { fallbackSnapshot } from "./hardware/fallback.js";
 import { loadHardwareSnapshot } from "./hardware/load.js";
 import { probeHardware } from "./hardware/probe.js";
 import type { HardwareSnapshot } from "./hardware/snapshot.js";
-import { InsightsProbe } from "./engine/launcher/insights-probe.js";
+import { checkModelLoads, InsightsProbe, runGpuProbe } from "./engine/native/client.js";
 import { LoadFailures, rememberLoadFailures } from "./engine/load-failures.js";
 import { loadPlanner, modelPlanner, type LoadPlanDeps } from "./models/load-plan.js";
 import { BackgroundBenchmarks } from "./models/background-bench.js";
@@ -40,7 +39,7 @@ import { PullManager } from "./models/pull/pull-manager.js";
 import { loopbackUrl, removeServerFile, writeServerFile } from "./config/server-file.js";
 import { openStateDatabase, stateDatabasePath, type StateDatabase } from "./state/db.js";
 import { ResponsesStore } from "./state/responses-store.js";
-import { chooseLauncher } from "./platform/launcher-choice.js";
+import { chooseLauncher } from "./wiring/launcher.js";
 import { createMetrics } from "./metrics/registry.js";
 import { instrumentInference, instrumentLauncher } from "./metrics/instrument.js";
 import { version } from "./version.js";
@@ -150,7 +149,7 @@ async function hardwareSource(options: StartOptions, paths: Paths, logger: Logge
     return () => Promise.resolve(snapshot);
   }
   const probe = () =>
-    probeHardware({ modelsDir: paths.modelsDir, ...options.probe }).catch((error: unknown) => ({
+    probeHardware({ modelsDir: paths.modelsDir, runGpuProbe, ...options.probe }).catch((error: unknown) => ({
       snapshot: fallbackSnapshot(paths.modelsDir),
       warnings: [`cannot read the hardware (${(error as Error).message}); sizing models for the CPU and the memory free now`],
     }));

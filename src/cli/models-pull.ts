@@ -4,7 +4,7 @@
  * object per event (the last one says `done` or `error`). Ctrl-C stops, keeping the downloaded part:
  * running the same command again resumes it.
  */
-import { checkModelLoads } from "../engine/launcher/load-check.js";
+import { checkModelLoads } from "../engine/native/client.js";
 import { join, resolve } from "node:path";
 import { pullOptionsFromConfig } from "../models/pull/from-config.js";
 import { PullManager, type PullEvent, type PullStatus } from "../models/pull/pull-manager.js";

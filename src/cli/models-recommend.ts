@@ -3,7 +3,7 @@
  * best first, each with how it would run, and why bigger ones were skipped.
  */
 import { resolvePaths } from "../config/paths.js";
-import { InsightsProbe } from "../engine/launcher/insights-probe.js";
+import { InsightsProbe } from "../engine/native/client.js";
 import { describeHardware } from "../hardware/describe.js";
 import { loadCatalog } from "../models/catalog.js";
 import type { FitChoice, FitResult } from "../models/fit.js";

@@ -2,7 +2,7 @@
  * `chaibox models <action>`: manage the installed models. The CLI shares the store with a running serve.
  * Each action lives in its own file and declares its own options; this file only dispatches.
  */
-import { checkModelLoads } from "../engine/launcher/load-check.js";
+import { checkModelLoads } from "../engine/native/client.js";
 import { ModelStore, type StoredModel } from "../models/store.js";
 import type { Config } from "../config/schema.js";
 import { commonHelp, configFrom, parse, UsageError } from "./args.js";

@@ -10,7 +10,7 @@ import type { LoadedModelStatus } from "../engine/scheduler-types.js";
 import type { StoredSpeed } from "../state/performance-store.js";
 import { catalogOrigin } from "./candidates.js";
 import type { Catalog } from "./catalog-schema.js";
-import type { GgufInsightsTable } from "./estimate.js";
+import type { GgufInsightsTable } from "../engine/native/insights-table.js";
 import { defaultFitPolicy } from "./fit.js";
 import type { ModelPlan } from "./load-plan.js";
 import type { StoredModel } from "./store.js";

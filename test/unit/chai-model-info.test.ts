@@ -5,10 +5,10 @@ import { ChaiModelInfoSchema } from "../../src/api/chai/model-schema.js";
 import type { LoadedModelInfo } from "../../src/engine/contract.js";
 import type { LoadedModelStatus } from "../../src/engine/scheduler-types.js";
 import type { Catalog } from "../../src/models/catalog-schema.js";
-import type { GgufInsightsTable } from "../../src/models/estimate.js";
+import type { GgufInsightsTable } from "../../src/engine/native/insights-table.js";
 import type { ModelPlan } from "../../src/models/load-plan.js";
 import { describeModel, ModelInfoDirectory, type ModelInfoSources } from "../../src/models/model-info.js";
-import type { ModelTraits } from "../../src/models/model-traits.js";
+import type { ModelTraits } from "../../src/engine/native/model-traits.js";
 import type { StoredModel } from "../../src/models/store.js";
 import type { StoredSpeed } from "../../src/state/performance-store.js";
 
