@@ -11,7 +11,7 @@ import { PullManager, type PullEvent, type PullStatus } from "../models/pull/pul
 import { ModelStore } from "../models/store.js";
 import { UsageError } from "./args.js";
 import { formatSize } from "./format.js";
-import type { ModelsAction } from "./models.js";
+import type { ModelsAction } from "./models-action.js";
 import { transferBar } from "./progress.js";
 
 export const pullAction: ModelsAction = {

@@ -12,7 +12,7 @@ import { preselect } from "../models/preselect.js";
 import { ModelStore } from "../models/store.js";
 import { formatSize } from "./format.js";
 import { hardwareFor } from "./hardware-option.js";
-import type { ModelsAction } from "./models.js";
+import type { ModelsAction } from "./models-action.js";
 
 export const recommendAction: ModelsAction = {
   options: { hardware: { type: "string" }, catalog: { type: "string" } },

@@ -4,7 +4,7 @@
  * (read from the GGUF file and its chat wrapper), fit's plan or the loaded runner, and the speed figures in
  * SQLite. {@link describeModel} is the pure assembly; {@link ModelInfoDirectory} gathers its inputs.
  */
-import type { ChaiModel, ChaiModelDirectory, ChaiPerformance } from "../api/chai/model-schema.js";
+import type { ChaiModel, ChaiModelDirectory, ChaiPerformance } from "./model-description.js";
 import type { LoadedModelInfo } from "../engine/contract.js";
 import type { LoadedModelStatus } from "../engine/scheduler-types.js";
 import type { StoredSpeed } from "../state/performance-store.js";

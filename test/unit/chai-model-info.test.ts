@@ -1,7 +1,7 @@
 /** The `chai` object of each model: assembled from the manifest, the file's traits, fit or the runner, and SQLite. */
 import { Value } from "@sinclair/typebox/value";
 import { describe, expect, it } from "vitest";
-import { ChaiModelInfoSchema } from "../../src/api/chai/model-schema.js";
+import { ChaiModelInfoSchema } from "../../src/models/model-description.js";
 import type { LoadedModelInfo } from "../../src/engine/contract.js";
 import type { LoadedModelStatus } from "../../src/engine/scheduler-types.js";
 import type { Catalog } from "../../src/models/catalog-schema.js";

@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { renderSVG } from "uqr";
-import type { ChaiModelDirectory } from "../chai/model-schema.js";
+import type { ChaiModelDirectory } from "../../models/model-description.js";
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import { describeHardware, hardwareSummary } from "../../hardware/describe.js";
 import type { HardwareSnapshot } from "../../hardware/snapshot.js";

@@ -9,14 +9,14 @@ import {
   type ChatWrapper,
   type ChatModelFunctions,
   type LLamaChatGenerateResponseOptions,
-  type Llama,
   type LlamaChatResponseChunk,
   type LlamaGrammar,
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
-import type { ChatEvent, ChatRequest, FinishReason, ToolCall, Usage } from "../../contract.js";
+import type { ChatRequest, FinishReason, ToolCall, Usage } from "../../contract.js";
 import { ChaiboxError } from "../../../errors.js";
+import type { ChatEnvironment, EmitEvent } from "./chat-environment.js";
 import { runCompletion } from "./completion.js";
 import { GenerationClock, generateValidated, generationLimit, type Acceptance, type Validated } from "./generation.js";
 import { toChatHistory, withInstruction, withoutOldestTurn } from "./history.js";
@@ -33,16 +33,6 @@ import {
   toToolCall,
 } from "./tools.js";
 
-/** What a chat needs from the loaded model. */
-export interface ChatEnvironment {
-  llama: Llama;
-  model: LlamaModel;
-  /** Resolved once per model: resolving it per chat renders the model's template repeatedly (~0.4 s). */
-  chatWrapper: ChatWrapper;
-}
-
-/** Receives a chat's events in order. */
-export type EmitEvent = (event: ChatEvent) => void;
 
 /** The options every generation of a request shares; grammar, functions and callbacks are added per strategy. */
 type CommonOptions = Pick<

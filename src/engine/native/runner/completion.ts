@@ -12,7 +12,7 @@ import {
 } from "node-llama-cpp";
 import type { ChatRequest } from "../../contract.js";
 import { ChaiboxError } from "../../../errors.js";
-import type { ChatEnvironment, EmitEvent } from "./chat.js";
+import type { ChatEnvironment, EmitEvent } from "./chat-environment.js";
 import { GenerationClock, generateValidated, generationLimit } from "./generation.js";
 import { createSchemaGrammar, getJsonGrammar, jsonTextAcceptor } from "./json-output.js";
 import { promptUsage } from "./prompt-usage.js";
