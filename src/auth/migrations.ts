@@ -3,8 +3,11 @@
  * pairing requests. Secrets that only need checking (session ids, app tokens, device codes) are stored as
  * SHA-256 hashes, the admin password as an scrypt hash; only the setup code is kept as is, because
  * `chaibox setup-code` must be able to print it, and it is deleted once setup is done.
+ *
+ * The rule for SQL: each store's migrations live next to the code that queries those tables (auth's here,
+ * the serving settings', responses' and speeds' in their files under state/); state/db.ts runs them.
  */
-import type { Migration } from "./db.js";
+import type { Migration } from "../state/db.js";
 
 export const authMigrations: readonly Migration[] = [
   {
