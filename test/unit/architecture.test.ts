@@ -62,6 +62,6 @@ describe("the import graph of src/", () => {
       for (const to of targets) if (to.startsWith("engine/native/") && !nativeDoors.includes(to)) strays.push(`${file} → ${to}`);
     }
     expect(strays).toEqual([]);
-    expect(graph.imports.get("main.ts")).toContain("engine/native/client.ts");
+    expect(graph.imports.get("wiring/engine.ts")).toContain("engine/native/client.ts");
   });
 });
