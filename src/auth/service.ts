@@ -1,5 +1,5 @@
 /** Everything authentication keeps in the state database, opened together over one database. */
-import { authMigrations } from "../state/auth-migrations.js";
+import { authMigrations } from "./migrations.js";
 import { migrate, type StateDatabase } from "../state/db.js";
 import { AdminAccount } from "./account.js";
 import { Pairings, type PairingOptions } from "./pairing.js";

@@ -10,8 +10,7 @@
 import pino from "pino";
 import { resolvePaths } from "../config/paths.js";
 import type { Config } from "../config/schema.js";
-import { InsightsProbe } from "../engine/launcher/insights-probe.js";
-import { ChildProcessLauncher } from "../engine/runner-handle.js";
+import { ChildProcessLauncher, InsightsProbe, runGpuProbe } from "../engine/native/client.js";
 import { Scheduler } from "../engine/scheduler.js";
 import { fallbackSnapshot } from "../hardware/fallback.js";
 import { probeHardware } from "../hardware/probe.js";
@@ -56,7 +55,7 @@ export async function benchmarkInstalledModel(config: Config, modelId: string, p
     resolveModel: loadPlanner({
       model: (id) => store.require(id),
       insights: (path, sha256) => insights.measure(path, sha256),
-      hardware: () => probeHardware({ modelsDir: paths.modelsDir }).then((r) => r.snapshot, () => fallbackSnapshot(paths.modelsDir)),
+      hardware: () => probeHardware({ modelsDir: paths.modelsDir, runGpuProbe }).then((r) => r.snapshot, () => fallbackSnapshot(paths.modelsDir)),
       inference: config.inference,
     }),
     keepAliveMs: Infinity,

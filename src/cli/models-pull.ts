@@ -4,14 +4,14 @@
  * object per event (the last one says `done` or `error`). Ctrl-C stops, keeping the downloaded part:
  * running the same command again resumes it.
  */
-import { checkModelLoads } from "../engine/launcher/load-check.js";
+import { checkModelLoads } from "../engine/native/client.js";
 import { join, resolve } from "node:path";
 import { pullOptionsFromConfig } from "../models/pull/from-config.js";
 import { PullManager, type PullEvent, type PullStatus } from "../models/pull/pull-manager.js";
 import { ModelStore } from "../models/store.js";
 import { UsageError } from "./args.js";
 import { formatSize, jsonOutput } from "./format.js";
-import type { ModelsAction } from "./models.js";
+import type { ModelsAction } from "./models-action.js";
 import { transferBar } from "./progress.js";
 
 export const pullAction: ModelsAction = {

@@ -3,7 +3,7 @@
  * best first, each with how it would run, and why bigger ones were skipped.
  */
 import { resolvePaths } from "../config/paths.js";
-import { InsightsProbe } from "../engine/launcher/insights-probe.js";
+import { InsightsProbe } from "../engine/native/client.js";
 import { describeHardware } from "../hardware/describe.js";
 import { loadCatalog } from "../models/catalog.js";
 import type { FitChoice, FitResult } from "../models/fit.js";
@@ -12,7 +12,7 @@ import { preselect } from "../models/preselect.js";
 import { ModelStore } from "../models/store.js";
 import { formatSize } from "./format.js";
 import { hardwareFor } from "./hardware-option.js";
-import type { ModelsAction } from "./models.js";
+import type { ModelsAction } from "./models-action.js";
 
 export const recommendAction: ModelsAction = {
   options: { hardware: { type: "string" }, catalog: { type: "string" } },

@@ -2,31 +2,16 @@
  * `chaibox models <action>`: manage the installed models. The CLI shares the store with a running serve.
  * Each action lives in its own file and declares its own options; this file only dispatches.
  */
-import { checkModelLoads } from "../engine/launcher/load-check.js";
+import { checkModelLoads } from "../engine/native/client.js";
 import { ModelStore, type StoredModel } from "../models/store.js";
-import type { Config } from "../config/schema.js";
 import { commonHelp, configFrom, parse, UsageError } from "./args.js";
 import { formatSize, jsonOutput, table } from "./format.js";
 import { findLocalServer, removeThroughServer } from "./local-server.js";
 import { pullAction } from "./models-pull.js";
 import { recommendAction } from "./models-recommend.js";
+import type { ModelsAction } from "./models-action.js";
 
-/** One `models` action: its options (node:util parseArgs form), its help lines, and what it does. */
-export interface ModelsAction {
-  options: Record<string, { type: "string" | "boolean"; short?: string }>;
-  /** Lines for the action list in `models --help`. */
-  usage: string;
-  run(context: ModelsActionContext): Promise<void>;
-}
-
-export interface ModelsActionContext {
-  /** Positionals after the action name. */
-  args: string[];
-  values: Record<string, string | boolean | undefined>;
-  config: Config;
-  /** Prints `data` as JSON with --json, else `text`. */
-  print: (data: unknown, text: string) => void;
-}
+export type { ModelsAction, ModelsActionContext } from "./models-action.js";
 
 const listAction: ModelsAction = {
   options: {},

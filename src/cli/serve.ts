@@ -3,6 +3,7 @@ import { configKeys } from "../config/load.js";
 import { serveLogger } from "./log-output.js";
 import { startServer } from "../main.js";
 import { ServiceState } from "../platform/service-state.js";
+import { serviceFigures } from "../wiring/service.js";
 import { commonHelp, configFrom, parse, parseInteger, UsageError } from "./args.js";
 
 /** How long a start may take before systemd gives up (EXTEND_TIMEOUT_USEC). */
@@ -66,7 +67,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   // A first start may generate the demo model and measure model files: more than a default start timeout.
   service.extendStart(START_ALLOWANCE_MS);
   const server = await startServer(config, { logger, ...(values.hardware !== undefined && { hardwareFile: values.hardware }) });
-  await service.ready(server);
+  await service.ready(serviceFigures(server));
   const shutdown = (signal: string) => {
     server.logger.info({ signal }, "shutting down");
     service.stopping();

@@ -4,7 +4,7 @@
  */
 import type { ChaiDiscovery, ChaiModel } from "../client/types.js";
 import type { Answer, Probe } from "./probe.js";
-import { CheckFailure, NotApplicable, type Exchange } from "./types.js";
+import { CheckFailure, NotApplicable, type Exchange } from "./failures.js";
 
 /** A `/v1/models` entry as seen: `chai` only where the server sends one. */
 export type SeenModel = Pick<ChaiModel, "id"> & Partial<Omit<ChaiModel, "id">> & Record<string, unknown>;

@@ -4,7 +4,7 @@
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { CheckFailure, type Exchange } from "./types.js";
+import { CheckFailure, type Exchange } from "./failures.js";
 
 /** A parsed answer. */
 export interface Answer {

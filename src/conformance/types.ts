@@ -1,23 +1,15 @@
 /** The conformance suite's vocabulary: requirements, checks, their outcomes and the report. */
 import type { Probe } from "./probe.js";
 import type { ConformanceContext } from "./context.js";
+import type { Exchange } from "./failures.js";
+
+export { CheckFailure, NotApplicable, type Exchange } from "./failures.js";
 
 /** RFC 2119 level of a requirement. */
 export type Level = "MUST" | "SHOULD";
 
 /** What one check found. `na`: the requirement does not apply to this server (a feature it does not serve). */
 export type Outcome = "pass" | "fail" | "na";
-
-/** One request and its answer, trimmed for a report. */
-export interface Exchange {
-  method: string;
-  url: string;
-  /** The request body (JSON text, trimmed), when there was one. */
-  sent?: string;
-  status: number;
-  /** The answer's body (trimmed), or what went wrong before there was one. */
-  received: string;
-}
 
 /** One requirement's check, as the report shows it. */
 export interface CheckResult {
@@ -42,21 +34,6 @@ export interface Check {
   run: (ctx: ConformanceContext, probe: Probe) => Promise<void>;
 }
 
-/** Thrown by a check that found the server does not meet the requirement. */
-export class CheckFailure extends Error {
-  override readonly name = "CheckFailure";
-  constructor(
-    message: string,
-    readonly exchange?: Exchange,
-  ) {
-    super(message);
-  }
-}
-
-/** Thrown by a check whose requirement does not apply to this server. */
-export class NotApplicable extends Error {
-  override readonly name = "NotApplicable";
-}
 
 /** Scores of a set of results: passed of applicable, per level. */
 export interface Score {

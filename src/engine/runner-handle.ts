@@ -42,6 +42,3 @@ export interface RunnerLauncher {
    */
   launch(modelId: string, options: LoadOptions, signal?: AbortSignal): Promise<RunnerHandle>;
 }
-
-export { ChildProcessLauncher, type ChildProcessLauncherOptions } from "./launcher/child-process-launcher.js";
-export type { RunnerLogger } from "./launcher/output-log.js";

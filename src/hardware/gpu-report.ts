@@ -1,13 +1,9 @@
 /**
- * What the GPU probe child (src/engine/runner/gpu-probe.ts) reports about the GPUs node-llama-cpp can use.
- * The child prints one marked JSON line; the API process parses it with {@link parseGpuProbeOutput} and
- * validates it, because it is output of another process and may be anything (a crash, a stray log line).
+ * What the hardware probe learns from node-llama-cpp about the GPUs it can use: the report of the GPU probe
+ * child (engine/native/runner/gpu-probe.ts), and the port through which the probe asks for one. The child
+ * and its wire format live in engine/native; this layer only declares what it needs.
  */
 import { Type, type Static } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
-
-/** Prefix of the one stdout line that carries the report; other lines (native logs) are ignored. */
-export const GPU_PROBE_MARKER = "chaibox-gpu-probe:";
 
 const Bytes = Type.Number({ minimum: 0 });
 
@@ -23,26 +19,12 @@ export const GpuProbeReportSchema = Type.Object({
 });
 export type GpuProbeReport = Static<typeof GpuProbeReportSchema>;
 
-/** The child's line when it failed: its reason, so the caller can warn with it. */
-export const GpuProbeFailureSchema = Type.Object({ error: Type.String() });
+/** The GPU probe's answer: its report, or the reason it has none. */
+export type GpuProbeOutcome = { report: GpuProbeReport } | { error: string };
 
 /**
- * Finds the marked line in the child's stdout. Returns the report, or an `error` string saying what went
- * wrong (the child's own reason, or that its output was missing or malformed).
+ * Runs the GPU probe once; never rejects (a failure is `{ error }`). engine/native's `runGpuProbe` is the
+ * real one; the composition root and the CLI pass it to `probeHardware` (probe.ts).
  */
-export function parseGpuProbeOutput(stdout: string): { report: GpuProbeReport } | { error: string } {
-  const line = stdout
-    .split("\n")
-    .reverse()
-    .find((l) => l.startsWith(GPU_PROBE_MARKER));
-  if (line === undefined) return { error: "the GPU probe printed no report" };
-  let data: unknown;
-  try {
-    data = JSON.parse(line.slice(GPU_PROBE_MARKER.length));
-  } catch {
-    return { error: "the GPU probe printed a malformed report" };
-  }
-  if (Value.Check(GpuProbeReportSchema, data)) return { report: data };
-  if (Value.Check(GpuProbeFailureSchema, data)) return { error: data.error };
-  return { error: "the GPU probe printed a report of the wrong shape" };
-}
+export type GpuProbeRunner = (options: { timeoutMs: number }) => Promise<GpuProbeOutcome>;
+

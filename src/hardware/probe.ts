@@ -11,8 +11,7 @@ import { availableParallelism, cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import si from "systeminformation";
 import { snapshotFromSystemInformation, type NvidiaSmiGpu, type SystemInformationData } from "./from-systeminformation.js";
-import { runGpuProbe, DEFAULT_GPU_PROBE_TIMEOUT_MS, type GpuProbeOutcome } from "./gpu-probe-client.js";
-import type { GpuProbeReport } from "./gpu-report.js";
+import type { GpuProbeOutcome, GpuProbeReport, GpuProbeRunner } from "./gpu-report.js";
 import { queryNvidiaSmi, type NvidiaSmiResult } from "./nvidia-smi.js";
 import type { HardwareSnapshot } from "./snapshot.js";
 
@@ -21,6 +20,11 @@ export interface ProbeOptions {
   modelsDir: string;
   /** Run the GPU probe child (node-llama-cpp) for the backend and free VRAM; default true. */
   gpuProbe?: boolean;
+  /**
+   * How the GPU probe child is run (engine/native's `runGpuProbe`, passed in by the composition root and the
+   * CLI: this layer sits below the engine). Without it no GPU probe runs, as with `gpuProbe: false`.
+   */
+  runGpuProbe?: GpuProbeRunner;
   /** Timeout of the GPU probe child; default 30 s. */
   gpuProbeTimeoutMs?: number;
   /** How long memory, disk and nvidia-smi figures are reused; default 2 s. */
@@ -40,7 +44,7 @@ export interface ProbeResult {
 }
 
 /** Defaults of {@link ProbeOptions}. */
-export const PROBE_DEFAULTS = { maxAgeMs: 2_000, vramMaxAgeMs: 30_000, gpuProbeTimeoutMs: DEFAULT_GPU_PROBE_TIMEOUT_MS } as const;
+export const PROBE_DEFAULTS = { maxAgeMs: 2_000, vramMaxAgeMs: 30_000, gpuProbeTimeoutMs: 30_000 } as const;
 
 type StaticInfo = Pick<SystemInformationData, "cpu" | "cpuFlags" | "graphics" | "os">;
 
@@ -109,13 +113,13 @@ function getDynamic(modelsDir: string, maxAgeMs: number): Promise<DynamicInfo> {
  * failed rerun keeps the last good report (and says so); a first run that fails is not retried, since a
  * broken driver stays broken and each try costs up to the timeout.
  */
-async function getGpuReport(options: Required<Pick<ProbeOptions, "gpuProbeTimeoutMs" | "vramMaxAgeMs">>, haveSmi: boolean): Promise<{ report: GpuProbeReport | null; warning?: string }> {
+async function getGpuReport(options: Required<Pick<ProbeOptions, "gpuProbeTimeoutMs" | "vramMaxAgeMs" | "runGpuProbe">>, haveSmi: boolean): Promise<{ report: GpuProbeReport | null; warning?: string }> {
   const stale = (state: NonNullable<typeof gpuState>) =>
     state.lastGood !== undefined && state.lastGood.backend !== "none" && state.lastGood.devices.length > 0 && !haveSmi && Date.now() - state.at >= options.vramMaxAgeMs;
   if (gpuState === undefined || (gpuState.running === undefined && stale(gpuState))) {
     const state = gpuState ?? { at: 0, running: undefined, lastGood: undefined };
     gpuState = state;
-    state.running = runGpuProbe({ timeoutMs: options.gpuProbeTimeoutMs });
+    state.running = options.runGpuProbe({ timeoutMs: options.gpuProbeTimeoutMs });
     const outcome = await state.running;
     state.running = undefined;
     state.at = Date.now();
@@ -142,10 +146,11 @@ export async function probeHardware(options: ProbeOptions): Promise<ProbeResult>
   const warnings: string[] = [];
   if (dynamic.nvidiaSmi.warning !== undefined) warnings.push(dynamic.nvidiaSmi.warning);
   let report: GpuProbeReport | null = null;
-  if (options.gpuProbe !== false) {
+  if (options.gpuProbe !== false && options.runGpuProbe !== undefined) {
     const smiGpus: NvidiaSmiGpu[] = dynamic.nvidiaSmi.gpus ?? [];
     const gpu = await getGpuReport(
       {
+        runGpuProbe: options.runGpuProbe,
         gpuProbeTimeoutMs: options.gpuProbeTimeoutMs ?? PROBE_DEFAULTS.gpuProbeTimeoutMs,
         vramMaxAgeMs: options.vramMaxAgeMs ?? PROBE_DEFAULTS.vramMaxAgeMs,
       },

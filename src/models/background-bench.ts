@@ -15,7 +15,7 @@
  */
 import type { LoadedModelStatus } from "../engine/scheduler-types.js";
 import { runBenchmark, type BenchmarkEngine, type BenchmarkResult } from "./benchmark.js";
-import type { ModelTraits } from "./model-traits.js";
+import type { ModelTraits } from "../engine/native/model-traits.js";
 import type { StoredModel } from "./store.js";
 
 /** Where the background benchmarks log; a pino logger fits. */

@@ -4,7 +4,8 @@
  * from the catalog replaces the catalog's estimate for that file. Pure.
  */
 import type { Catalog, CatalogEntry } from "./catalog-schema.js";
-import { catalogEstimator, insightsEstimator, type FileEstimator, type GgufInsightsTable } from "./estimate.js";
+import { catalogEstimator, insightsEstimator, type FileEstimator } from "./estimate.js";
+import type { GgufInsightsTable } from "../engine/native/insights-table.js";
 import type { FitCandidate, FitCandidateFile } from "./fit.js";
 import type { ModelManifest } from "./manifest.js";
 

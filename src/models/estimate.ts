@@ -1,11 +1,11 @@
 /**
  * Memory estimators for fit: what a model file needs in RAM and VRAM for a given offload and context.
  * Two sources, one interface: GgufInsights' numbers for an installed file (measured by
- * engine/runner/insights.ts, which reads the real header), and the catalog's architecture numbers for a file
+ * engine/native/runner/insights.ts, which reads the real header), and the catalog's architecture numbers for a file
  * not downloaded yet. Pure: no I/O.
  */
 import type { Architecture, CatalogEntry, CatalogFile } from "./catalog-schema.js";
-import type { ModelTraits } from "./model-traits.js";
+import type { GgufInsightsTable } from "../engine/native/insights-table.js";
 
 export interface MemoryNeed {
   ramBytes: number;
@@ -82,30 +82,6 @@ export function catalogEstimator(entry: CatalogEntry, file: CatalogFile): FileEs
       return splitContext(kv, compute, gpuLayers, totalLayers);
     },
   };
-}
-
-/** The current {@link GgufInsightsTable} layout; cached tables of another version are measured again. */
-export const INSIGHTS_TABLE_VERSION = 2;
-
-/** GgufInsights' figures for one installed file, as engine/runner/insights.ts measures and caches them. */
-export interface GgufInsightsTable {
-  version: typeof INSIGHTS_TABLE_VERSION;
-  /** SHA-256 of the file measured. */
-  sha256: string;
-  totalLayers: number;
-  trainContextSize: number;
-  modelSize: number;
-  parameters: number;
-  /** `estimateModelResourceRequirements` for every gpuLayers from 0 to totalLayers, index = gpuLayers. */
-  model: { ramBytes: number; vramBytes: number }[];
-  /**
-   * `estimateContextResourceRequirementsV2` with the model on the CPU (the total a context needs, wherever it
-   * lives): per sequence count (1-based index − 1), the bytes at each context size in `contextSizes`.
-   */
-  contextSizes: number[];
-  context: number[][];
-  /** What the file can do (embeddings, tools, reasoning), read from the file and its chat wrapper. */
-  traits: ModelTraits;
 }
 
 /** An estimator from GgufInsights' numbers for an installed file. */

@@ -9,7 +9,7 @@ import { ChaiboxError, isChaiboxError } from "../errors.js";
 import { clearLoadFailure } from "../engine/load-failures.js";
 import type { HardwareSnapshot } from "../hardware/snapshot.js";
 import { installedCandidate } from "./candidates.js";
-import type { GgufInsightsTable } from "./estimate.js";
+import type { GgufInsightsTable } from "../engine/native/insights-table.js";
 import { defaultFitPolicy, fitModels, growContext, type FitChoice, type FitPolicy } from "./fit.js";
 import type { StoredModel } from "./store.js";
 

@@ -4,13 +4,13 @@
  * (read from the GGUF file and its chat wrapper), fit's plan or the loaded runner, and the speed figures in
  * SQLite. {@link describeModel} is the pure assembly; {@link ModelInfoDirectory} gathers its inputs.
  */
-import type { ChaiModel, ChaiModelDirectory, ChaiPerformance } from "../api/chai/model-schema.js";
+import type { ChaiModel, ChaiModelDirectory, ChaiPerformance } from "./model-description.js";
 import type { LoadedModelInfo } from "../engine/contract.js";
 import type { LoadedModelStatus } from "../engine/scheduler-types.js";
 import type { StoredSpeed } from "../state/performance-store.js";
 import { catalogOrigin } from "./candidates.js";
 import type { Catalog } from "./catalog-schema.js";
-import type { GgufInsightsTable } from "./estimate.js";
+import type { GgufInsightsTable } from "../engine/native/insights-table.js";
 import { defaultFitPolicy } from "./fit.js";
 import type { ModelPlan } from "./load-plan.js";
 import type { StoredModel } from "./store.js";

@@ -3,7 +3,7 @@
  * snapshot. `chaibox models recommend` prints it; the setup page and the Models screen show it.
  */
 import type { InferenceConfig } from "../config/schema.js";
-import type { GgufInsightsTable } from "./estimate.js";
+import type { GgufInsightsTable } from "../engine/native/insights-table.js";
 import type { HardwareSnapshot } from "../hardware/snapshot.js";
 import { buildCandidates, type InstalledModel } from "./candidates.js";
 import type { Catalog } from "./catalog.js";

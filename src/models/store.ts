@@ -38,7 +38,7 @@ export interface AddModelOptions {
    */
   sha256?: string;
   /**
-   * Proves the copied file loads before it is installed (see engine/launcher/load-check.ts); it throws
+   * Proves the copied file loads before it is installed (see engine/native/launcher/load-check.ts); it throws
    * `model_load_failed` to refuse the file. Default none: callers that made the file themselves skip it.
    */
   checkLoad?: (path: string, id: string) => Promise<void>;

@@ -2,26 +2,35 @@
  * What chaibox tells systemd about itself: a one-line status, the self-check behind each watchdog ping,
  * and the readiness, watchdog and stopping notifications over the service's life.
  */
-import type { RunningServer } from "../main.js";
 import { openNotifier, type Notifier, type NotifyLogger } from "./sd-notify.js";
 import { startWatchdog, watchdogIntervalMs } from "./watchdog.js";
 
 /** How often STATUS is refreshed while serving. */
 const STATUS_INTERVAL_MS = 15_000;
 
+/**
+ * What the service reports to systemd, read when needed: callbacks the composition root fills
+ * (wiring/service.ts), so that this adapter knows nothing of the server.
+ */
+export interface ServiceFigures {
+  /** How many models are installed. */
+  installed(): Promise<number>;
+  /** The ids of the loaded models. */
+  loaded(): string[];
+  /** How many downloads are queued or running. */
+  downloading(): number;
+  /** The watchdog's self-check: the state database answers. (The event loop's timeliness is checked by the watchdog itself.) */
+  healthy(): boolean;
+}
+
 /** The one-line STATUS=: what is installed, loaded and downloading. */
-export async function statusLine(server: Pick<RunningServer, "store" | "scheduler" | "pulls">): Promise<string> {
-  const installed = (await server.store.list()).length;
-  const loaded = server.scheduler.loaded().map((m) => m.modelId);
-  const pulls = server.pulls.list().filter((p) => p.state === "queued" || p.state === "downloading" || p.state === "verifying").length;
+export async function statusLine(figures: Omit<ServiceFigures, "healthy">): Promise<string> {
+  const installed = await figures.installed();
+  const loaded = figures.loaded();
+  const pulls = figures.downloading();
   const parts = [`${installed} model${installed === 1 ? "" : "s"} installed`, loaded.length > 0 ? `loaded: ${loaded.join(", ")}` : "none loaded"];
   if (pulls > 0) parts.push(`${pulls} download${pulls === 1 ? "" : "s"} running`);
   return `serving; ${parts.join("; ")}`;
-}
-
-/** The watchdog's self-check: the state database answers. (The event loop's timeliness is checked by the watchdog itself.) */
-export function selfCheck(server: Pick<RunningServer, "db">): boolean {
-  return server.db.prepare("SELECT 1 AS ok").get() !== undefined;
 }
 
 /**
@@ -52,13 +61,13 @@ export class ServiceState {
   }
 
   /** READY=1 with a status, then the watchdog (when systemd asked for one) and status refreshes. */
-  async ready(server: RunningServer): Promise<void> {
-    this.notifier.notify({ READY: 1, STATUS: await statusLine(server) });
+  async ready(figures: ServiceFigures): Promise<void> {
+    this.notifier.notify({ READY: 1, STATUS: await statusLine(figures) });
     const intervalMs = watchdogIntervalMs(this.env);
     if (intervalMs !== undefined && this.notifier.enabled) {
       this.stopWatchdog = startWatchdog({
         intervalMs,
-        check: () => !this.pingsWithheld && selfCheck(server),
+        check: () => !this.pingsWithheld && figures.healthy(),
         ping: () => this.notifier.notify({ WATCHDOG: 1 }),
         onFailure: (reason) => this.log.warn({ reason }, "watchdog ping withheld"),
       });
@@ -67,7 +76,7 @@ export class ServiceState {
     }
     if (this.notifier.enabled) {
       this.statusTimer = setInterval(() => {
-        statusLine(server).then(
+        statusLine(figures).then(
           (status) => this.notifier.notify({ STATUS: status }),
           () => undefined,
         );

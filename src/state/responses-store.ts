@@ -7,7 +7,7 @@
  */
 import type { ChatMessage } from "../engine/contract.js";
 import { migrate, type Migration, type StateDatabase } from "./db.js";
-import type { ResponseRecord } from "../api/openai/responses.js";
+import type { ResponseRecord } from "./response-record.js";
 
 export const responsesMigrations: readonly Migration[] = [
   {

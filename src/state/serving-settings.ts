@@ -1,7 +1,8 @@
 /**
  * How models are served, as the owner set it on the Settings screen: keep-alive and parallel requests. Stored
  * in the state database; a stored value wins over the configuration file's, as the box name does, so what
- * the owner chose on the phone survives restarts and updates of the file.
+ * the owner chose on the phone survives restarts and updates of the file. The one source of the inference
+ * settings in force ({@link ServingSettings.inference}): loads read it, the Settings screen changes it.
  */
 import { durationMs, type InferenceConfig } from "../config/schema.js";
 import { ChaiboxError } from "../errors.js";
@@ -19,9 +20,27 @@ export interface ServingSettingsValues {
 
 const MAX_PARALLEL = 64;
 
+/** The serving settings in force and their stored overrides. */
 export class ServingSettings {
-  constructor(private readonly db: StateDatabase) {
+  /**
+   * The inference settings in force: the configuration file's, with what the owner set on top. Live:
+   * {@link update} changes this very object, so whoever holds it (the load planner) reads a change at the
+   * next load.
+   */
+  readonly inference: InferenceConfig;
+
+  /** @param fromFile `inference` of the configuration (file, environment, flags), under the stored values. */
+  constructor(
+    private readonly db: StateDatabase,
+    fromFile: InferenceConfig,
+  ) {
     migrate(db, migrations);
+    this.inference = { ...fromFile, ...this.overrides() };
+  }
+
+  /** The values the Settings screen shows: those in force. */
+  values(): ServingSettingsValues {
+    return { keepAlive: this.inference.keepAlive, parallel: this.inference.parallel };
   }
 
   /** The stored values, only those the owner set. */
@@ -36,7 +55,7 @@ export class ServingSettings {
     return result;
   }
 
-  /** Validates and stores a change; throws `invalid_request` (400) with the reason for a bad value. */
+  /** Validates, stores and applies a change; throws `invalid_request` (400) with the reason for a bad value. */
   update(patch: Partial<ServingSettingsValues>): void {
     if (patch.keepAlive !== undefined) {
       try {
@@ -53,5 +72,6 @@ export class ServingSettings {
       if (patch.keepAlive !== undefined) write.run("keep_alive", JSON.stringify(patch.keepAlive));
       if (patch.parallel !== undefined) write.run("parallel", JSON.stringify(patch.parallel));
     })();
+    Object.assign(this.inference, patch);
   }
 }

@@ -1,115 +1,15 @@
-/** The shapes of the admin API's answers that the page reads (see src/api/admin/). */
-
-export interface Session {
-  setup_required: boolean;
-  signed_in: boolean;
-  csrf_token: string | null;
-  auth_required: boolean;
-}
-
-export interface SignedIn {
-  signed_in: true;
-  csrf_token: string;
-  expires_at: string;
-}
-
-export interface Recommendation {
-  ref: string;
-  name: string;
-  kind: "chat" | "embedding";
-  description: string | null;
-  size_bytes: number;
-  quantization: string;
-  installed: boolean;
-  tokens_per_second: number;
-  context_length: number;
-  slow: boolean;
-  /** The one the first run ticks: comfortable speed, reasonable download, memory to spare. */
-  preselected: boolean;
-  /** Estimated download time at `download_bytes_per_second`. */
-  download_seconds: number;
-  reason: string;
-}
-
-export interface Recommendations {
-  /** The box in one plain sentence. */
-  summary: string;
-  /** The hardware line by line (CPU flags and all), for the details. */
-  hardware: string[];
-  download_bytes_per_second: number;
-  message: string | null;
-  choices: Recommendation[];
-  skipped: { name: string; reason: string }[];
-}
-
-export type PullState = "queued" | "downloading" | "verifying" | "done" | "failed" | "cancelled";
-
-export interface Pull {
-  id: string;
-  ref: string;
-  modelId: string;
-  state: PullState;
-  receivedBytes: number;
-  totalBytes: number | null;
-  bytesPerSecond: number;
-  etaSeconds: number | null;
-  retryReason: string | null;
-  error: { code: string; message: string } | null;
-}
-
-export interface Status {
-  box: { name: string; version: string; uptime_seconds: number };
-  hardware: string[];
-  models: {
-    id: string;
-    size_bytes: number;
-    context_length: number;
-    tokens_per_second: number | null;
-    speed_source: string;
-    loaded: { active: number; queued: number; gpu_layers: number } | null;
-  }[];
-  memory: { totalBytes: number; availableBytes: number };
-  gpus: { name: string; vram_total_bytes: number; vram_free_bytes: number | null }[];
-  disk: { path: string; totalBytes: number; freeBytes: number };
-}
-
-export interface AppToken {
-  id: string;
-  name: string;
-  scope: "inference" | "admin";
-  source: string;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-  requests: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-}
-
-export interface Pairing {
-  id: string;
-  app_name: string;
-  user_code: string;
-  client_address: string | null;
-  created_at: string;
-  expires_at: string;
-}
-
-export interface Settings {
-  box_name: string;
-  auth_required: boolean;
-  keep_alive: string;
-  parallel: number | "auto";
-}
-
-export interface Connect {
-  url: string;
-  api_base: string;
-  ollama_url: string;
-  mdns: { responder: "avahi" | "embedded" | "none"; host: string | null; service: string; type: string };
-  qr_svg: string;
-}
-
-export interface List<T> {
-  data: T[];
-}
+/** The shapes of the admin API's answers that the page reads: the routes' own types (src/api/admin/admin-api.d.ts). */
+export type {
+  AppToken,
+  Connect,
+  List,
+  Pairing,
+  Pull,
+  PullState,
+  Recommendation,
+  Recommendations,
+  Session,
+  Settings,
+  SignedIn,
+  Status,
+} from "../api/admin/admin-api.js";

@@ -9,7 +9,7 @@ import { rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { getLlama, LlamaChat, LlamaLogLevel, resolveChatWrapper, TokenBias, type ChatHistoryItem, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChaiModelInfoSchema, type ChaiModel } from "../../src/api/chai/model-schema.js";
+import { ChaiModelInfoSchema, type ChaiModel } from "../../src/models/model-description.js";
 import { ChaiDiscoverySchema, type ChaiDiscovery } from "../../src/api/chai/well-known.js";
 import type { ChatMessage } from "../../src/engine/contract.js";
 import { longPrompt, shortPrompt } from "../../src/models/benchmark-workload.js";

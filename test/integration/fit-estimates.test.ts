@@ -10,10 +10,11 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InsightsProbe } from "../../src/engine/launcher/insights-probe.js";
+import { InsightsProbe } from "../../src/engine/native/launcher/insights-probe.js";
 import { presets } from "../../src/gguf/presets.js";
 import type { CatalogEntry } from "../../src/models/catalog-schema.js";
-import { catalogEstimator, insightsEstimator, type FileEstimator, type GgufInsightsTable } from "../../src/models/estimate.js";
+import { catalogEstimator, insightsEstimator, type FileEstimator } from "../../src/models/estimate.js";
+import type { GgufInsightsTable } from "../../src/engine/native/insights-table.js";
 import { ensureTestModels } from "../helpers/models.js";
 
 async function sha256(path: string): Promise<string> {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InsightsProbe } from "../../src/engine/launcher/insights-probe.js";
+import { InsightsProbe } from "../../src/engine/native/launcher/insights-probe.js";
 import { loadHardwareSnapshot } from "../../src/hardware/load.js";
 import type { HardwareSnapshot } from "../../src/hardware/snapshot.js";
 import { insightsEstimator, RUNNER_OVERHEAD_BYTES } from "../../src/models/estimate.js";

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatEvent, EmbedRequest, LoadOptions } from "../../src/engine/contract.js";
-import { ChildProcessLauncher, type RunnerHandle } from "../../src/engine/runner-handle.js";
+import { ChildProcessLauncher } from "../../src/engine/native/client.js";
+import type { RunnerHandle } from "../../src/engine/runner-handle.js";
 import { ChaiboxError } from "../../src/errors.js";
 import { ensureTestModels, testModelPath } from "../helpers/models.js";
 

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatEvent, ChatRequest, JsonSchema, LoadOptions } from "../../src/engine/contract.js";
-import { ChildProcessLauncher, type RunnerHandle, type RunnerLogger } from "../../src/engine/runner-handle.js";
+import { ChildProcessLauncher, type RunnerLogger } from "../../src/engine/native/client.js";
+import type { RunnerHandle } from "../../src/engine/runner-handle.js";
 import { ChaiboxError } from "../../src/errors.js";
 import { readGgufHeader } from "../../src/gguf/reader.js";
 import { collectEvents as collect } from "../helpers/chat-events.js";
@@ -382,7 +383,7 @@ describe("runner failures", () => {
   });
 
   it("exits when the API process dies, leaving no orphan", async () => {
-    const launcherUrl = new URL("../../src/engine/runner-handle.ts", import.meta.url).href;
+    const launcherUrl = new URL("../../src/engine/native/client.ts", import.meta.url).href;
     const options = loadOptions({ contextSize: 256, parallel: 1 });
     const script = [
       `import { ChildProcessLauncher } from ${JSON.stringify(launcherUrl)};`,

@@ -6,7 +6,7 @@ import type { LoadedModelStatus } from "../../src/engine/scheduler-types.js";
 import { ChaiboxError } from "../../src/errors.js";
 import { BackgroundBenchmarks } from "../../src/models/background-bench.js";
 import { GENERATION_TOKENS, median, runBenchmark, TTFT_RUNS } from "../../src/models/benchmark.js";
-import type { ModelTraits } from "../../src/models/model-traits.js";
+import type { ModelTraits } from "../../src/engine/native/model-traits.js";
 import type { StoredModel } from "../../src/models/store.js";
 
 /** One token per word of the prompt; the first token after `firstMs`, then one every `tokenMs`. */

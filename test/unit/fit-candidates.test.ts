@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { buildCandidates, type InstalledModel } from "../../src/models/candidates.js";
 import type { Catalog } from "../../src/models/catalog-schema.js";
-import type { GgufInsightsTable } from "../../src/models/estimate.js";
+import type { GgufInsightsTable } from "../../src/engine/native/insights-table.js";
 import type { ModelManifest } from "../../src/models/manifest.js";
 
 const catalog: Catalog = {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadFailureReason } from "../../src/engine/launcher/load-check.js";
+import { loadFailureReason } from "../../src/engine/native/launcher/load-check.js";
 import { LoadFailures } from "../../src/engine/load-failures.js";
 import { scrubPaths } from "../../src/engine/scrub-paths.js";
 import { ChaiboxError } from "../../src/errors.js";

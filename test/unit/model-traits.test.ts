@@ -7,10 +7,10 @@
 import { readFileSync } from "node:fs";
 import { resolveChatWrapper, type GgufFileInfo } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
-import { wrapperTraits } from "../../src/engine/runner/traits.js";
+import { wrapperTraits } from "../../src/engine/native/runner/traits.js";
 import { LLAMA31_TEMPLATE, QWEN25_TEMPLATE } from "../../src/gguf/chat-templates.js";
 import { CHATML_TEMPLATE } from "../../src/gguf/presets.js";
-import { poolingName } from "../../src/models/model-traits.js";
+import { poolingName } from "../../src/engine/native/model-traits.js";
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/chat-templates/${name}.jinja`, import.meta.url), "utf8");
 

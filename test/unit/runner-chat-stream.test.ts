@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ChatEvent } from "../../src/engine/contract.js";
-import { ChatStream } from "../../src/engine/launcher/chat-stream.js";
+import { ChatStream } from "../../src/engine/native/launcher/chat-stream.js";
 
 const text = (t: string): ChatEvent => ({ type: "text", text: t });
 const done: ChatEvent = { type: "done", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 2 } };

@@ -4,9 +4,9 @@
  * and the launcher choice outside systemd.
  */
 import { describe, expect, it } from "vitest";
-import { ChildProcessLauncher } from "../../src/engine/runner-handle.js";
-import { runnerEnvironment } from "../../src/engine/launcher/systemd-launcher.js";
-import { chooseLauncher, notUnderSystemd } from "../../src/platform/launcher-choice.js";
+import { ChildProcessLauncher } from "../../src/engine/native/client.js";
+import { runnerEnvironment } from "../../src/engine/native/launcher/systemd-launcher.js";
+import { chooseLauncher, notUnderSystemd } from "../../src/wiring/launcher.js";
 import {
   MEMORY_MARGIN_MIN_BYTES,
   runnerMemoryMax,

@@ -13,6 +13,7 @@ import { SESSION_COOKIE } from "../../auth/guard.js";
 import type { AuthService } from "../../auth/service.js";
 import { ChaiboxError } from "../../errors.js";
 import { AttemptWindow, HashBudget, type HashBudgetOptions } from "../../auth/attempt-budget.js";
+import type { Session, SignedIn } from "./admin-api.js";
 
 export interface AccountRoutesOptions {
   auth: AuthService;
@@ -31,7 +32,7 @@ const SetupCode = Type.String({ minLength: 1, maxLength: 64, description: "the c
 const BoxName = Type.String({ minLength: 1, maxLength: 63, description: "the box's name that apps show" });
 
 /** Starts a session, sets its cookie and answers its CSRF token. */
-function signIn(auth: AuthService, request: FastifyRequest, reply: FastifyReply) {
+function signIn(auth: AuthService, request: FastifyRequest, reply: FastifyReply): SignedIn {
   // `request.protocol` is https behind an HTTPS proxy only when `trustProxy` lets X-Forwarded-Proto count.
   const session = auth.sessions.create();
   void reply.setCookie(SESSION_COOKIE, session.id, {
@@ -50,7 +51,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
   const setupTries = new AttemptWindow(attemptsPerMinute, 60_000);
   const hashes = new HashBudget({ perAddressPerMinute: attemptsPerMinute, ...hashing });
 
-  app.get("/admin/session", async (request) => {
+  app.get("/admin/session", async (request): Promise<Session> => {
     const session = request.auth.kind === "session" ? request.auth : undefined;
     return {
       setup_required: !auth.account.isSetUp(),

@@ -6,12 +6,13 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { AuthService } from "../../auth/service.js";
 import type { TokenRecord } from "../../auth/tokens.js";
+import type { AppToken, List, Pairing } from "./admin-api.js";
 
 export interface AppsRoutesOptions {
   auth: AuthService;
 }
 
-function appView(token: TokenRecord) {
+function appView(token: TokenRecord): AppToken {
   return {
     id: token.id,
     object: "app_token" as const,
@@ -31,7 +32,7 @@ const Scope = Type.Union([Type.Literal("inference"), Type.Literal("models"), Typ
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const appsRoutes: FastifyPluginAsyncTypebox<AppsRoutesOptions> = async (app, { auth }) => {
-  app.get("/admin/apps", async () => ({ object: "list" as const, data: auth.tokens.list().map(appView) }));
+  app.get("/admin/apps", async (): Promise<List<AppToken>> => ({ object: "list" as const, data: auth.tokens.list().map(appView) }));
 
   const CreateBody = Type.Object(
     { name: Type.String({ minLength: 1, maxLength: 100 }), scope: Type.Optional(Scope) },
@@ -50,7 +51,7 @@ export const appsRoutes: FastifyPluginAsyncTypebox<AppsRoutesOptions> = async (a
 
   app.delete("/admin/apps/:id", { schema: { params: IdParams } }, async (request) => appView(auth.tokens.revoke(request.params.id)));
 
-  app.get("/admin/pairings", async () => ({
+  app.get("/admin/pairings", async (): Promise<List<Pairing>> => ({
     object: "list" as const,
     data: auth.pairings.pending().map((p) => ({
       id: p.id,

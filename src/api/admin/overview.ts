@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { renderSVG } from "uqr";
-import type { ChaiModelDirectory } from "../chai/model-schema.js";
+import type { ChaiModelDirectory } from "../../models/model-description.js";
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import { describeHardware, hardwareSummary } from "../../hardware/describe.js";
 import type { HardwareSnapshot } from "../../hardware/snapshot.js";
@@ -15,6 +15,7 @@ import type { Catalog } from "../../models/catalog.js";
 import type { FitResult } from "../../models/fit.js";
 import { choiceRef } from "../../models/recommend.js";
 import { abilities, ASSUMED_DOWNLOAD_BYTES_PER_SECOND, downloadSeconds, preselect } from "../../models/preselect.js";
+import type { Connect, Recommendations, Status } from "./admin-api.js";
 
 export interface OverviewOptions {
   /** The box's name now (it can change in Settings). */
@@ -36,7 +37,7 @@ export interface OverviewOptions {
 }
 
 export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewOptions> = async (app, options) => {
-  app.get("/admin/status", async () => {
+  app.get("/admin/status", async (): Promise<Status> => {
     const [snapshot, models] = await Promise.all([options.hardware(), options.models.list()]);
     const loaded = new Map(options.loadedModels().map((status) => [status.modelId, status]));
     return {
@@ -59,7 +60,7 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewOptions> = async 
     };
   });
 
-  app.get("/admin/recommendations", async () => {
+  app.get("/admin/recommendations", async (): Promise<Recommendations> => {
     const [snapshot, result, catalog] = await Promise.all([options.hardware(), options.recommend(), options.catalog()]);
     const describe = new Map(catalog?.models.map((entry) => [entry.id, entry.description]));
     const first = preselect(result);
@@ -87,7 +88,7 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewOptions> = async 
     };
   });
 
-  app.get("/admin/connect", async (request) => {
+  app.get("/admin/connect", async (request): Promise<Connect> => {
     // The address this browser used is one the rest of the LAN can use too (setup happens from a phone).
     const url = `${request.protocol}://${request.host}`;
     return {

@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { PullEvent, PullRequest, PullStatus } from "../../models/pull/pull-manager.js";
 import { abortOnDisconnect, StreamWriter } from "../streaming.js";
+import type { List, Pull } from "./admin-api.js";
 
 /** What the pull routes use of the pull manager. */
 export interface PullService {
@@ -37,9 +38,9 @@ export const pullRoutes: FastifyPluginAsyncTypebox<PullRoutesOptions> = async (a
     return reply.status(202).header("location", `/admin/models/pulls/${status.id}`).send(status);
   });
 
-  app.get("/models/pulls", async () => ({ object: "list" as const, data: pulls.list() }));
+  app.get("/models/pulls", async (): Promise<List<Pull>> => ({ object: "list" as const, data: pulls.list() }));
 
-  app.get("/models/pulls/:id", { schema: { params: PullParams } }, async (request) => pulls.get(request.params.id));
+  app.get("/models/pulls/:id", { schema: { params: PullParams } }, async (request): Promise<Pull> => pulls.get(request.params.id));
 
   // Progress as server-sent events: `state` and `progress` while it runs, then one `done` or `error`. A client
   // that connects after the end gets the final event at once.

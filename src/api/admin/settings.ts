@@ -10,6 +10,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { AuthService } from "../../auth/service.js";
 import type { ServingSettingsValues } from "../../state/serving-settings.js";
+import type { Settings } from "./admin-api.js";
 
 export interface SettingsRoutesOptions {
   auth: AuthService;
@@ -23,7 +24,7 @@ export interface SettingsRoutesOptions {
 }
 
 export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRoutesOptions> = async (app, { auth, required, boxName, onBoxNameChange, serving }) => {
-  const view = () => {
+  const view = (): Settings => {
     const values = serving?.values();
     return {
       box_name: boxName(),

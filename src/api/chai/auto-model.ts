@@ -6,7 +6,7 @@
  */
 import type { ChatRequest } from "../../engine/contract.js";
 import { ChaiboxError } from "../../errors.js";
-import type { ChaiModelDirectory } from "./model-schema.js";
+import type { ChaiModelDirectory } from "../../models/model-description.js";
 import { selectModels, type Capability, type SelectRequirements } from "./select-ranking.js";
 
 /** The model name that asks chaibox to choose. */

@@ -10,7 +10,7 @@ import type { ContextRequest } from "../../models/context-request.js";
 import type { PullEvent, PullRequest, PullStatus } from "../../models/pull/pull-status.js";
 import { installedIdFor } from "../../models/ollama-names.js";
 import type { StoredModel } from "../../models/store.js";
-import type { ChaiModel, ChaiModelDirectory } from "../chai/model-schema.js";
+import type { ChaiModel, ChaiModelDirectory } from "../../models/model-description.js";
 import { parseKeepAlive } from "./mapping.js";
 
 export interface OllamaModelStore {

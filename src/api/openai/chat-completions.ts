@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { collectChat, primeChat } from "../../engine/collect.js";
 import type { InferenceService } from "../../engine/contract.js";
 import { AUTO_MODEL, chooseModel } from "../chai/auto-model.js";
-import type { ChaiModelDirectory } from "../chai/model-schema.js";
+import type { ChaiModelDirectory } from "../../models/model-description.js";
 import { normalizeError, openAiError } from "../errors.js";
 import { abortOnDisconnect, StreamWriter } from "../streaming.js";
 import { ChatCompletionBody } from "./chat-schema.js";

@@ -1,43 +1,21 @@
 /**
  * `POST /v1/responses`, `GET /v1/responses/{id}` and `DELETE /v1/responses/{id}`: OpenAI's Responses API
  * over the inference contract. Stored responses (`store`, the default) keep their conversation, which
- * `previous_response_id` continues; the storage itself comes in through {@link ResponseRecords}.
+ * `previous_response_id` continues; the storage itself comes in through `ResponseRecords` (state/response-record.ts).
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { primeChat } from "../../engine/collect.js";
 import type { ChatEvent, ChatMessage, InferenceService } from "../../engine/contract.js";
+import type { ResponseRecords } from "../../state/response-record.js";
 import { ChaiboxError } from "../../errors.js";
 import { AUTO_MODEL, chooseModel } from "../chai/auto-model.js";
-import type { ChaiModelDirectory } from "../chai/model-schema.js";
+import type { ChaiModelDirectory } from "../../models/model-description.js";
 import { normalizeError } from "../errors.js";
 import { abortOnDisconnect, StreamWriter } from "../streaming.js";
 import { conversationAfter, refuseUnserved, responseEcho, responseId, toChatRequest, toConversation } from "./responses-mapping.js";
 import { ResponseCreateBody, ResponseIdParams, RetrieveQuery } from "./responses-schema.js";
 import { ResponseEventBuilder, type ResponseStreamEvent } from "./responses-stream.js";
-
-/** A stored response as the routes use it. */
-export interface ResponseRecord {
-  id: string;
-  model: string;
-  /** Milliseconds since the epoch. */
-  createdAt: number;
-  previousResponseId: string | null;
-  /** The response object as served. */
-  response: object;
-  /** Every turn up to and including the response's output, without its instructions. */
-  conversation: ChatMessage[];
-}
-
-/**
- * Where responses are kept (src/state/responses-store.ts); `get` returns nothing for expired ones. Each
- * response belongs to its `owner` (see {@link ownerOf}): for any other owner it does not exist.
- */
-export interface ResponseRecords {
-  save(record: ResponseRecord, owner: string): void;
-  get(id: string, owner: string): ResponseRecord | undefined;
-  delete(id: string, owner: string): boolean;
-}
 
 /** The owner of what a request stores: its app token's id; '' for the owner's session, the CLI and open APIs. */
 export function ownerOf(request: FastifyRequest): string {

@@ -1,0 +1,124 @@
+/**
+ * What the `/admin` routes answer, typed once for both builds: the routes (src/api/admin/) declare their
+ * results with these types, and the web UI (src/web/, a separate browser build) reads the same ones. A
+ * declaration file, so the web build can import it from outside its root and emits nothing for it.
+ */
+
+export interface Session {
+  setup_required: boolean;
+  signed_in: boolean;
+  csrf_token: string | null;
+  auth_required: boolean;
+}
+
+export interface SignedIn {
+  signed_in: true;
+  csrf_token: string;
+  expires_at: string;
+}
+
+export interface Recommendation {
+  ref: string;
+  name: string;
+  kind: "chat" | "embedding";
+  description: string | null;
+  size_bytes: number;
+  quantization: string;
+  installed: boolean;
+  tokens_per_second: number;
+  context_length: number;
+  slow: boolean;
+  /** The one the first run ticks: comfortable speed, reasonable download, memory to spare. */
+  preselected: boolean;
+  /** Estimated download time at `download_bytes_per_second`. */
+  download_seconds: number;
+  reason: string;
+}
+
+export interface Recommendations {
+  /** The box in one plain sentence. */
+  summary: string;
+  /** The hardware line by line (CPU flags and all), for the details. */
+  hardware: string[];
+  download_bytes_per_second: number;
+  message: string | null;
+  choices: Recommendation[];
+  skipped: { name: string; reason: string }[];
+}
+
+export type PullState = "queued" | "downloading" | "verifying" | "done" | "failed" | "cancelled";
+
+export interface Pull {
+  id: string;
+  ref: string;
+  modelId: string;
+  state: PullState;
+  receivedBytes: number;
+  totalBytes: number | null;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+  retryReason: string | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface Status {
+  box: { name: string; version: string; uptime_seconds: number };
+  hardware: string[];
+  models: {
+    id: string;
+    size_bytes: number;
+    context_length: number;
+    tokens_per_second: number | null;
+    speed_source: string;
+    loaded: { active: number; queued: number; gpu_layers: number } | null;
+  }[];
+  memory: { totalBytes: number; availableBytes: number };
+  gpus: { name: string; vram_total_bytes: number; vram_free_bytes: number | null }[];
+  disk: { path: string; totalBytes: number; freeBytes: number };
+}
+
+export interface AppToken {
+  id: string;
+  object: "app_token";
+  name: string;
+  scope: "inference" | "models" | "admin";
+  source: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface Pairing {
+  id: string;
+  object: "pairing";
+  app_name: string;
+  app_id: string | null;
+  user_code: string;
+  client_address: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface Settings {
+  box_name: string;
+  auth_required: boolean;
+  /** Keep-alive and parallel in force; absent where the server offers no serving settings (tests of other parts). */
+  keep_alive?: string;
+  parallel?: number | "auto";
+}
+
+export interface Connect {
+  url: string;
+  api_base: string;
+  ollama_url: string;
+  mdns: { responder: "avahi" | "embedded" | "none"; host: string | null; service: string; type: string };
+  qr_svg: string;
+}
+
+export interface List<T> {
+  object: "list";
+  data: T[];
+}

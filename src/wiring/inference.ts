@@ -1,0 +1,87 @@
+/**
+ * Wiring: Chai's model descriptions and speed figures — the `/v1/models` directory, the background
+ * benchmarks, and the inference service the dialects call: the scheduler with live timing, request limits,
+ * metrics and per-token usage around it, all over one performance store.
+ */
+import type { Logger } from "pino";
+import type { AuthService } from "../auth/service.js";
+import { durationMs, type Config } from "../config/schema.js";
+import type { InferenceService } from "../engine/contract.js";
+import { withRequestLimits } from "../engine/request-limits.js";
+import type { Scheduler } from "../engine/scheduler.js";
+import { instrumentInference } from "../metrics/instrument.js";
+import type { ChaiboxMetrics } from "../metrics/registry.js";
+import { withTokenUsage } from "../auth/usage.js";
+import { BackgroundBenchmarks } from "../models/background-bench.js";
+import { defaultCatalogPath, loadCatalog } from "../models/catalog.js";
+import { withLiveSpeed, modelIsReady } from "../models/live-speed.js";
+import { modelPlanner, type LoadPlanDeps } from "../models/load-plan.js";
+import { ModelInfoDirectory } from "../models/model-info.js";
+import type { ModelStore } from "../models/store.js";
+import type { StateDatabase } from "../state/db.js";
+import { PerformanceStore } from "../state/performance-store.js";
+
+/** The catalog file in use: `models.catalogFile`, else the one chaibox ships. */
+export function catalogPath(config: Config): string {
+  return config.models.catalogFile === "" ? defaultCatalogPath : config.models.catalogFile;
+}
+
+/** What the inference wiring needs. */
+export interface InferenceNeeds {
+  store: ModelStore;
+  scheduler: Scheduler;
+  db: StateDatabase;
+  plan: LoadPlanDeps;
+  metrics: ChaiboxMetrics;
+  auth: AuthService;
+  logger: Logger;
+}
+
+/** The described models, their benchmarks and the inference service. */
+export interface InferenceParts {
+  directory: ModelInfoDirectory;
+  benchmarks: BackgroundBenchmarks;
+  /** What every dialect calls. */
+  inference: InferenceService;
+}
+
+/** Builds the model directory, the benchmarks and the inference service around the scheduler. */
+export function wireInference(config: Config, needs: InferenceNeeds): InferenceParts {
+  const { store, scheduler, plan, metrics, auth, logger } = needs;
+  const speeds = new PerformanceStore(needs.db);
+  const catalogFile = catalogPath(config);
+  let catalog: ReturnType<typeof loadCatalog> | undefined;
+  const directory = new ModelInfoDirectory({
+    models: () => store.list(),
+    insights: plan.insights,
+    plan: modelPlanner(plan),
+    loaded: () => scheduler.loaded(),
+    speed: (sha256) => speeds.get(sha256),
+    // Read once: the catalog only names each catalog model's family here.
+    catalog: () => (catalog ??= loadCatalog(catalogFile)).catch(() => undefined),
+    warn: (object, message) => logger.warn(object, message),
+  });
+  const benchmarks = new BackgroundBenchmarks({
+    engine: scheduler,
+    maxLoadedModels: config.inference.maxLoadedModels,
+    models: () => store.list(),
+    traits: async (model) => (await plan.insights(model.path, model.sha256)).traits,
+    measured: (model) => speeds.get(model.sha256).measured !== undefined,
+    save: (model, result) => void speeds.saveMeasured(model.sha256, model.id, result),
+    quietMs: durationMs(config.models.benchmarkWhenIdle),
+    logger: logger.child({ module: "benchmark" }),
+  });
+  const timed = withLiveSpeed(scheduler, {
+    isReady: (modelId) => modelIsReady(scheduler, modelId),
+    record: (modelId, sample) => {
+      store
+        .get(modelId)
+        .then((model) => model && speeds.addLiveSample(model.sha256, modelId, sample))
+        .catch((error: unknown) => logger.warn({ model: modelId, err: (error as Error).message }, "recording live speed failed"));
+    },
+    onRequest: benchmarks.onRequest,
+  });
+  const limits = { maxTokens: config.inference.maxTokens, timeoutMs: durationMs(config.inference.requestTimeout) };
+  const inference = withTokenUsage(instrumentInference(withRequestLimits(timed, limits), metrics), (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
+  return { directory, benchmarks, inference };
+}
