@@ -5,7 +5,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyBaseLogger } from "fastify";
-import type { InferenceService } from "./engine/contract.js";
+import type { RunInference } from "./engine/pipeline/index.js";
 import { normalizeError } from "./api/errors.js";
 import { clientErrorHandler, frameworkErrors, notFoundOrWrongMethod, sendError } from "./api/error-contract.js";
 import { chatCompletionsRoutes } from "./api/openai/chat-completions.js";
@@ -57,7 +57,8 @@ export interface AppAuth {
 }
 
 export interface AppDeps {
-  inference: InferenceService;
+  /** The inference pipeline every dialect calls. */
+  inference: RunInference;
   /** The installed models with their `chai` descriptions (`/v1/models`). */
   models: ChaiModelDirectory;
   /** The box `/.well-known/chai` describes; default: the discovery document is not served. */
@@ -146,9 +147,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { version: deps.version, loadedModels: deps.loadedModels });
   await app.register(modelsRoutes, { models: deps.models });
   if (deps.discovery) await app.register(wellKnownRoutes, { server: { name: "chaibox", version: deps.version }, ...deps.discovery });
-  await app.register(chatCompletionsRoutes, { inference: deps.inference, models: deps.models });
+  await app.register(chatCompletionsRoutes, { inference: deps.inference });
   await app.register(embeddingsRoutes, { inference: deps.inference });
-  if (deps.responses) await app.register(responsesRoutes, { inference: deps.inference, records: deps.responses, models: deps.models });
+  if (deps.responses) await app.register(responsesRoutes, { inference: deps.inference, records: deps.responses });
   await app.register(selectRoutes, { models: deps.models });
   if (deps.ollama) await app.register(ollamaRoutes, { prefix: "/api", ...deps.ollama });
   if (deps.admin) await app.register(adminRoutes, deps.admin);

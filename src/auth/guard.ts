@@ -11,7 +11,6 @@ import { isSafeMethod, routeAccess } from "./access.js";
 import { sameSecret } from "./secrets.js";
 import type { AuthService } from "./service.js";
 import type { TokenScope } from "./tokens.js";
-import { requestToken } from "./usage.js";
 
 /** The admin session cookie: HttpOnly, SameSite=Strict, path /. */
 export const SESSION_COOKIE = "chaibox_session";
@@ -87,14 +86,11 @@ function checkAdmin(request: FastifyRequest, auth: AuthContext | undefined, acce
 export function authGuard(options: GuardOptions) {
   return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     request.auth = { kind: "anonymous" };
-    // Always set, so a request never inherits the token of an earlier one on the same connection.
-    requestToken.enterWith({ tokenId: undefined });
     const access = routeAccess(request.method, request.routeOptions.url ?? request.url.split("?")[0] ?? "/");
     if (access === "public" && !request.url.startsWith("/admin")) return;
     try {
       const auth = credential(request, options);
       if (auth) request.auth = auth;
-      if (auth?.kind === "token") requestToken.enterWith({ tokenId: auth.tokenId });
       if (access === "public") return;
       if (access === "inference") {
         if (!options.required || auth?.kind === "token" || auth?.kind === "local") return;

@@ -1,6 +1,6 @@
-/** Wrappers that feed {@link ChaiboxMetrics} from the inference service and the runner launcher, unchanged otherwise. */
+/** What feeds {@link ChaiboxMetrics} from the inference pipeline and the runner launcher (which it wraps, unchanged otherwise). */
 import { isChaiboxError } from "../errors.js";
-import type { ChatEvent, InferenceService } from "../engine/contract.js";
+import type { InferenceMetricsSink } from "../engine/pipeline/index.js";
 import type { RunnerHandle, RunnerLauncher } from "../engine/runner-handle.js";
 import type { ChaiboxMetrics } from "./registry.js";
 
@@ -32,24 +32,10 @@ export function instrumentLauncher(launcher: RunnerLauncher, metrics: ChaiboxMet
   };
 }
 
-async function* measured(events: AsyncIterable<ChatEvent>, modelId: string, metrics: ChaiboxMetrics): AsyncIterable<ChatEvent> {
-  const startedAt = performance.now();
-  let first = true;
-  for await (const event of events) {
-    if (first && (event.type === "text" || event.type === "reasoning" || event.type === "tool_calls")) {
-      first = false;
-      metrics.timeToFirstToken.observe({ model: modelId }, (performance.now() - startedAt) / 1000);
-    }
-    if (event.type === "done") metrics.tokensGenerated.inc({ model: modelId }, event.usage.completionTokens);
-    yield event;
-  }
-}
-
-/** Observes time to first token and counts generated tokens of every chat. */
-export function instrumentInference(inference: InferenceService, metrics: ChaiboxMetrics): InferenceService {
+/** The pipeline's metrics step writes here: time to first token and generated tokens of every chat. */
+export function inferenceMetrics(metrics: ChaiboxMetrics): InferenceMetricsSink {
   return {
-    chat: (modelId, request, signal, admission) => measured(inference.chat(modelId, request, signal, admission), modelId, metrics),
-    embed: (modelId, request, signal, admission) => inference.embed(modelId, request, signal, admission),
-    preload: (modelId, signal, admission) => inference.preload(modelId, signal, admission),
+    firstToken: (modelId, seconds) => metrics.timeToFirstToken.observe({ model: modelId }, seconds),
+    generated: (modelId, tokens) => metrics.tokensGenerated.inc({ model: modelId }, tokens),
   };
 }

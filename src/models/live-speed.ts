@@ -1,10 +1,10 @@
 /**
  * Live speed: every real chat is timed from its event stream as it passes through, and its figures feed the
- * model's moving average (state/performance-store.ts). The dialects stay as they are: main.ts wraps the
- * inference service once with {@link withLiveSpeed}. The same wrapper tells the background benchmarks when a
- * user request starts, so they can make way for it.
+ * model's moving average (state/performance-store.ts). The timing is the inference pipeline's live-speed
+ * step (engine/pipeline/live-speed.ts); here its timings become figures, measured the way the benchmark
+ * measures them.
  */
-import type { AdmissionOptions, ChatEvent, ChatRequest, InferenceService } from "../engine/contract.js";
+import type { ChatTiming, ChatTimingPorts } from "../engine/pipeline/index.js";
 import type { LoadedModelStatus, ModelStats } from "../engine/scheduler-types.js";
 import type { SpeedSample } from "../state/performance-store.js";
 
@@ -15,20 +15,7 @@ export const LONG_PROMPT_TOKENS = 256;
 /** Fewer generated tokens than this say too little about the generation rate. */
 export const MIN_GENERATION_TOKENS = 8;
 
-/** How one chat went, on one clock (ms). */
-export interface ChatTiming {
-  /** When the consumer asked for the first event (admission starts). */
-  startMs: number;
-  /** The first and last non-empty text delta. */
-  firstTextMs: number | undefined;
-  lastTextMs: number | undefined;
-  /** The model was loaded with a free slot and no queue when the chat started: no wait in its first token. */
-  ready: boolean;
-  promptTokens: number;
-  completionTokens: number;
-  /** The generation ended in tool calls: its tokens did not all arrive as text. */
-  toolCalls: boolean;
-}
+export type { ChatTiming } from "../engine/pipeline/index.js";
 
 /**
  * The figures a chat contributes, measured the way the benchmark measures them: generation rate after the
@@ -57,86 +44,19 @@ export function modelIsReady(scheduler: { stats(id: string): ModelStats; loaded(
   return stats.state === "loaded" && stats.queued === 0 && stats.active < parallel;
 }
 
-/** How {@link withLiveSpeed} learns a model's state and where it puts the figures. */
+/** Where the live figures go and what the pipeline's live-speed step needs besides. */
 export interface LiveSpeedOptions {
   /** See {@link modelIsReady}. */
   isReady(modelId: string): boolean;
   /** Receives each chat's figures (never throws into the chat: errors are the caller's to log). */
   record(modelId: string, sample: SpeedSample): void;
-  /** Called as a user request (chat or embed) begins; the returned function when it has ended. Default none. */
+  /** Called as a user request (chat, embed or preload) begins; the returned function when it has ended. Default none. */
   onRequest?(): () => void;
   /** Default `performance.now()`. */
   now?(): number;
 }
 
-/** `fn`, callable any number of times, running once. */
-function once(fn: () => void): () => void {
-  let called = false;
-  return () => {
-    if (called) return;
-    called = true;
-    fn();
-  };
-}
-
-/** Methods besides `chat` that serve user requests: they count as activity, untimed. */
-const OTHER_REQUESTS: ReadonlySet<PropertyKey> = new Set(["embed", "preload"]);
-
-/**
- * `service` with every chat timed. A proxy rather than a class, so methods the contract gains later (and
- * whatever else the service offers, such as the scheduler's status) pass through unchanged.
- */
-export function withLiveSpeed<T extends InferenceService>(service: T, options: LiveSpeedOptions): T {
-  const now = (): number => (options.now ? options.now() : performance.now());
-  const begin = (): (() => void) => (options.onRequest ? options.onRequest() : () => undefined);
-  async function* chat(modelId: string, request: ChatRequest, signal: AbortSignal, admission?: AdmissionOptions): AsyncGenerator<ChatEvent> {
-    const end = once(begin());
-    try {
-      const startMs = now();
-      const ready = options.isReady(modelId);
-      let firstTextMs: number | undefined;
-      let lastTextMs: number | undefined;
-      let toolCalls = false;
-      for await (const event of service.chat(modelId, request, signal, admission)) {
-        if (event.type === "text" && event.text !== "") {
-          lastTextMs = now();
-          firstTextMs ??= lastTextMs;
-        } else if (event.type === "tool_calls") toolCalls = true;
-        else if (event.type === "done") {
-          const { completionTokens } = event.usage;
-          // Only what the runner evaluated took time: prompt tokens the prompt cache held cost nothing.
-          const promptTokens = event.usage.promptTokens - (event.usage.cachedPromptTokens ?? 0);
-          const sample = sampleOf({ startMs, firstTextMs, lastTextMs, ready, promptTokens, completionTokens, toolCalls });
-          try {
-            options.record(modelId, sample);
-          } catch {
-            // Recording is best effort: a figure lost must never fail the chat it came from.
-          }
-          // Consumers may stop pulling once they have `done` (without return()), so the request ends here.
-          end();
-        }
-        yield event;
-      }
-    } finally {
-      end();
-    }
-  }
-  return new Proxy(service, {
-    get(target, property) {
-      if (property === "chat") return chat;
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== "function") return value;
-      // Bound to the service itself: its methods use private state that a proxy receiver would not reach.
-      const method = (value as (...args: unknown[]) => unknown).bind(target);
-      if (!OTHER_REQUESTS.has(property)) return method;
-      return async (...args: unknown[]) => {
-        const end = begin();
-        try {
-          return await method(...args);
-        } finally {
-          end();
-        }
-      };
-    },
-  });
+/** The pipeline's live-speed ports: each chat's timing becomes its figures ({@link sampleOf}) for `record`. */
+export function liveSpeedPorts(options: LiveSpeedOptions): ChatTimingPorts {
+  return { ...options, timed: (modelId, timing) => options.record(modelId, sampleOf(timing)) };
 }

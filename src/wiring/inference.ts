@@ -1,20 +1,20 @@
 /**
  * Wiring: Chai's model descriptions and speed figures — the `/v1/models` directory, the background
- * benchmarks, and the inference service the dialects call: the scheduler with live timing, request limits,
- * metrics and per-token usage around it, all over one performance store.
+ * benchmarks, and the inference pipeline the dialects call (engine/pipeline): the scheduler with model
+ * choice, admission, per-token usage, metrics, request limits and live timing filled in, all over one
+ * performance store.
  */
 import type { Logger } from "pino";
 import type { AuthService } from "../auth/service.js";
 import { durationMs, type Config } from "../config/schema.js";
-import type { InferenceService } from "../engine/contract.js";
-import { withRequestLimits } from "../engine/request-limits.js";
+import { chooseModel } from "../api/chai/auto-model.js";
+import { inferencePipeline, type RunInference } from "../engine/pipeline/index.js";
 import type { Scheduler } from "../engine/scheduler.js";
-import { instrumentInference } from "../metrics/instrument.js";
+import { inferenceMetrics } from "../metrics/instrument.js";
 import type { ChaiboxMetrics } from "../metrics/registry.js";
-import { withTokenUsage } from "../auth/usage.js";
 import { BackgroundBenchmarks } from "../models/background-bench.js";
 import { defaultCatalogPath, loadCatalog } from "../models/catalog.js";
-import { withLiveSpeed, modelIsReady } from "../models/live-speed.js";
+import { liveSpeedPorts, modelIsReady } from "../models/live-speed.js";
 import { modelPlanner, type LoadPlanDeps } from "../models/load-plan.js";
 import { ModelInfoDirectory } from "../models/model-info.js";
 import type { ModelStore } from "../models/store.js";
@@ -41,11 +41,11 @@ export interface InferenceNeeds {
 export interface InferenceParts {
   directory: ModelInfoDirectory;
   benchmarks: BackgroundBenchmarks;
-  /** What every dialect calls. */
-  inference: InferenceService;
+  /** What every dialect calls: the inference pipeline. */
+  inference: RunInference;
 }
 
-/** Builds the model directory, the benchmarks and the inference service around the scheduler. */
+/** Builds the model directory, the benchmarks and the inference pipeline around the scheduler. */
 export function wireInference(config: Config, needs: InferenceNeeds): InferenceParts {
   const { store, scheduler, plan, metrics, auth, logger } = needs;
   const speeds = new PerformanceStore(needs.db);
@@ -71,7 +71,7 @@ export function wireInference(config: Config, needs: InferenceNeeds): InferenceP
     quietMs: durationMs(config.models.benchmarkWhenIdle),
     logger: logger.child({ module: "benchmark" }),
   });
-  const timed = withLiveSpeed(scheduler, {
+  const liveSpeed = liveSpeedPorts({
     isReady: (modelId) => modelIsReady(scheduler, modelId),
     record: (modelId, sample) => {
       store
@@ -81,7 +81,12 @@ export function wireInference(config: Config, needs: InferenceNeeds): InferenceP
     },
     onRequest: benchmarks.onRequest,
   });
-  const limits = { maxTokens: config.inference.maxTokens, timeoutMs: durationMs(config.inference.requestTimeout) };
-  const inference = withTokenUsage(instrumentInference(withRequestLimits(timed, limits), metrics), (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion));
+  const inference = inferencePipeline(scheduler, {
+    chooseModel: (request, streaming) => chooseModel(directory, request, streaming),
+    usage: (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion),
+    metrics: inferenceMetrics(metrics),
+    limits: { maxTokens: config.inference.maxTokens, timeoutMs: durationMs(config.inference.requestTimeout) },
+    liveSpeed,
+  });
   return { directory, benchmarks, inference };
 }

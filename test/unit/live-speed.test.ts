@@ -1,8 +1,10 @@
-/** Live speed: what one chat contributes to the moving average, and the timing wrapper around the service. */
+/** Live speed: what one chat contributes to the moving average, and the pipeline's timing step around the service. */
 import { describe, expect, it } from "vitest";
 import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, InferenceService } from "../../src/engine/contract.js";
 import { collectChat } from "../../src/engine/collect.js";
-import { sampleOf, withLiveSpeed, type ChatTiming } from "../../src/models/live-speed.js";
+import { engineStage } from "../../src/engine/pipeline/index.js";
+import { liveSpeedStep } from "../../src/engine/pipeline/live-speed.js";
+import { liveSpeedPorts, sampleOf, type ChatTiming, type LiveSpeedOptions } from "../../src/models/live-speed.js";
 import type { SpeedSample } from "../../src/state/performance-store.js";
 
 const base: ChatTiming = { startMs: 0, firstTextMs: 100, lastTextMs: 1100, ready: true, promptTokens: 40, completionTokens: 51, toolCalls: false };
@@ -49,9 +51,19 @@ class FakeService implements InferenceService {
   }
 }
 
+/** The live-speed step over `service` alone, called as the dialects once called the service; with the service's own status. */
+function withLiveSpeed(service: FakeService, options: LiveSpeedOptions) {
+  const stage = liveSpeedStep(liveSpeedPorts(options)).wrap(engineStage(service));
+  return {
+    chat: (modelId: string, chat: ChatRequest, signal: AbortSignal) => stage.chat(modelId, chat, { caller: {}, signal }),
+    embed: (modelId: string, embed: EmbedRequest, signal: AbortSignal) => stage.embed(modelId, embed, { caller: {}, signal }),
+    status: () => service.status(),
+  };
+}
+
 const request: ChatRequest = { messages: [{ role: "user", content: "hi" }], sampling: {} };
 
-describe("withLiveSpeed", () => {
+describe("the live-speed step", () => {
   it("records each chat's figures from its events and ends the request at done, even if the consumer stops there", async () => {
     const service = new FakeService([
       [100, { type: "text", text: "a" }],
@@ -74,7 +86,7 @@ describe("withLiveSpeed", () => {
     expect(open).toBe(0);
   });
 
-  it("passes other methods through bound, counting embeds as requests, and survives a failing recorder", async () => {
+  it("passes embeds through to the service, counting them as requests, and survives a failing recorder", async () => {
     const service = new FakeService([[5, { type: "done", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 0 } }]]);
     let requests = 0;
     const timed = withLiveSpeed(service, {

@@ -6,6 +6,7 @@ import { chatCompletionsRoutes } from "../../src/api/openai/chat-completions.js"
 import { responseEcho } from "../../src/api/openai/responses-mapping.js";
 import { ResponseEventBuilder } from "../../src/api/openai/responses-stream.js";
 import type { ChatEvent, InferenceService } from "../../src/engine/contract.js";
+import { inferencePipeline } from "../../src/engine/pipeline/index.js";
 
 const usage = { promptTokens: 3, completionTokens: 2 };
 const events: ChatEvent[] = [
@@ -16,16 +17,28 @@ const events: ChatEvent[] = [
   { type: "done", finishReason: "stop", usage, timings: { promptMs: 1, generationMs: 2 } },
 ];
 
-const inference: InferenceService = {
+const engine: InferenceService = {
   async *chat() {
     for (const event of events) yield await Promise.resolve(event);
   },
   embed: () => Promise.reject(new Error("not used")),
   preload: () => Promise.resolve(),
 };
+// The real pipeline around the fake engine, its steps writing nowhere.
+const inference = inferencePipeline(engine, {
+  usage: () => undefined,
+  metrics: { firstToken: () => undefined, generated: () => undefined },
+  limits: { timeoutMs: Infinity },
+  liveSpeed: { isReady: () => false, timed: () => undefined },
+});
 
 async function post(stream: boolean): Promise<string> {
   const app = Fastify();
+  // What the auth guard records on every request of the real app: here nobody signed in.
+  app.decorateRequest("auth", null as never);
+  app.addHook("onRequest", async (request) => {
+    request.auth = { kind: "anonymous" };
+  });
   await app.register(chatCompletionsRoutes, { inference });
   const body = { model: "m", messages: [{ role: "user", content: "Hello" }], stream };
   const reply = await app.inject({ method: "POST", url: "/v1/chat/completions", payload: body });

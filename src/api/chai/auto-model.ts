@@ -1,16 +1,13 @@
 /**
  * `model: "auto"`: the request itself says what it needs — tool calling when it offers tools, schema-bound
  * output when it asks for JSON, a context that holds its prompt and its answer — and select's top choice
- * for those needs, by quality, serves it. Works on the inference contract's ChatRequest, so every dialect
+ * for those needs, by quality, serves it. The inference pipeline's model resolution calls {@link chooseModel}. Works on the inference contract's ChatRequest, so every dialect
  * that maps to it (Chat Completions, Responses) gets the same choice.
  */
 import type { ChatRequest } from "../../engine/contract.js";
 import { ChaiboxError } from "../../errors.js";
 import type { ChaiModelDirectory } from "../../models/model-description.js";
 import { selectModels, type Capability, type SelectRequirements } from "./select-ranking.js";
-
-/** The model name that asks chaibox to choose. */
-export const AUTO_MODEL = "auto";
 
 /** Tokens assumed for the answer when the request sets no limit. */
 const DEFAULT_ANSWER_TOKENS = 256;

@@ -4,6 +4,8 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyBaseLogger } from "fastify";
 import { primeChat } from "../../engine/collect.js";
 import { ChaiboxError } from "../../errors.js";
+import type { CallContext } from "../../engine/pipeline/index.js";
+import { callerOf } from "../caller.js";
 import { abortOnDisconnect } from "../streaming.js";
 import { admissionOf, findModel, loadFirst, type OllamaOptions } from "./context.js";
 import { chatRequestOf, ollamaToolCall } from "./mapping.js";
@@ -74,19 +76,20 @@ export const chatRoute: FastifyPluginAsyncTypebox<OllamaOptions> = async (app, o
     const model = await findModel(options, body.model);
     const admission = admissionOf(body.keep_alive);
     const signal = abortOnDisconnect(request, reply);
+    const call: CallContext = { caller: callerOf(request), signal, admission };
     const messages = body.messages ?? [];
     if (messages.length === 0) {
       // No messages: load the model (or with keep_alive 0 unload it) and say so, as Ollama does.
       const unload = admission.keepAliveMs === 0;
       if (unload && !(await options.unloadModel(model.id))) throw modelBusyError(model.id, options.unloadWaitMs);
-      else await options.inference.preload(model.id, signal, admission);
+      else await options.inference({ kind: "preload", model: model.id, ...call });
       return { model: body.model, created_at: now(), message: { role: "assistant", content: "" }, done_reason: unload ? "unload" : "load", done: true };
     }
     await checkThink(options, body.model, model.id, body.think);
     const chat = chatRequestOf(body, body.model);
-    const loadMs = await loadFirst(options, model.id, signal, admission, body.options?.num_ctx);
+    const loadMs = await loadFirst(options, model.id, call, body.options?.num_ctx);
     checkContext(request.log, options, model.id, body.options);
-    const events = await primeChat(options.inference.chat(model.id, chat, signal, admission));
+    const events = await primeChat((await options.inference({ kind: "chat", model: model.id, request: chat, ...call })).events);
     return respond(request, reply, events, chatRenderer(body.model), body.stream !== false, { startedMs, loadMs });
   });
 };

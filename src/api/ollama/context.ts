@@ -3,7 +3,8 @@
  * loading a model ahead of a request so that its load time can be reported apart.
  */
 import { modelBusyError } from "../../engine/bounded-unload.js";
-import type { AdmissionOptions, InferenceService } from "../../engine/contract.js";
+import type { AdmissionOptions } from "../../engine/contract.js";
+import type { CallContext, RunInference } from "../../engine/pipeline/index.js";
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import { ChaiboxError } from "../../errors.js";
 import type { ContextRequest } from "../../models/context-request.js";
@@ -25,7 +26,8 @@ export interface OllamaPulls {
 }
 
 export interface OllamaOptions {
-  inference: InferenceService;
+  /** The inference pipeline. */
+  inference: RunInference;
   /** The models with their Chai descriptions (context, capabilities, family, quantization). */
   models: ChaiModelDirectory;
   store: OllamaModelStore;
@@ -98,10 +100,10 @@ async function sizeContext(options: OllamaOptions, id: string, numCtx: number | 
  * Loads the model first when it is not loaded (or again with a larger context, for `numCtx`), so the
  * request's `load_duration` is the load alone; returns the milliseconds it took (0 when the model was up).
  */
-export async function loadFirst(options: OllamaOptions, id: string, signal: AbortSignal, admission: AdmissionOptions, numCtx?: number): Promise<number> {
+export async function loadFirst(options: OllamaOptions, id: string, call: CallContext, numCtx?: number): Promise<number> {
   await sizeContext(options, id, numCtx);
   if (options.loadedModels().some((m) => m.modelId === id)) return 0;
   const started = performance.now();
-  await options.inference.preload(id, signal, admission);
+  await options.inference({ kind: "preload", model: id, ...call });
   return performance.now() - started;
 }

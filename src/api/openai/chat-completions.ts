@@ -1,27 +1,27 @@
 /** `POST /v1/chat/completions`: OpenAI's wire format over the inference contract. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { collectChat, primeChat } from "../../engine/collect.js";
-import type { InferenceService } from "../../engine/contract.js";
-import { AUTO_MODEL, chooseModel } from "../chai/auto-model.js";
-import type { ChaiModelDirectory } from "../../models/model-description.js";
+import type { RunInference } from "../../engine/pipeline/index.js";
+import { callerOf } from "../caller.js";
 import { normalizeError, openAiError } from "../errors.js";
 import { abortOnDisconnect, StreamWriter } from "../streaming.js";
 import { ChatCompletionBody } from "./chat-schema.js";
 import { chunkObject, completionId, completionObject, toChatRequest, toolCallsDelta, usageChunkObject, type CompletionMeta } from "./mapping.js";
 
 export interface ChatCompletionsOptions {
-  inference: InferenceService;
-  /** The described models, for `model: "auto"`; without them "auto" is an unknown model like any other. */
-  models?: ChaiModelDirectory;
+  /** The inference pipeline; it also resolves `model: "auto"`. */
+  inference: RunInference;
 }
 
-export const chatCompletionsRoutes: FastifyPluginAsyncTypebox<ChatCompletionsOptions> = async (app, { inference, models }) => {
+export const chatCompletionsRoutes: FastifyPluginAsyncTypebox<ChatCompletionsOptions> = async (app, { inference }) => {
   app.post("/v1/chat/completions", { schema: { body: ChatCompletionBody } }, async (request, reply) => {
     const body = request.body;
     const chat = toChatRequest(body);
     const signal = abortOnDisconnect(request, reply);
-    const model = body.model === AUTO_MODEL && models ? await chooseModel(models, chat, body.stream === true) : body.model;
-    const events = await primeChat(inference.chat(model, chat, signal));
+    const streaming = body.stream === true;
+    const run = await inference({ kind: "chat", model: body.model, auto: true, streaming, request: chat, caller: callerOf(request), signal });
+    const { model } = run;
+    const events = await primeChat(run.events);
     const meta: CompletionMeta = { id: completionId(), created: Math.floor(Date.now() / 1000), model };
 
     if (!body.stream) return completionObject(meta, await collectChat(events));

@@ -1,12 +1,14 @@
 /** `POST /v1/embeddings`: OpenAI's Embeddings API over the inference contract. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import type { InferenceService } from "../../engine/contract.js";
+import type { RunInference } from "../../engine/pipeline/index.js";
+import { callerOf } from "../caller.js";
 import { abortOnDisconnect } from "../streaming.js";
 import { embeddingsObject, toEmbedRequest } from "./embeddings-mapping.js";
 import { EmbeddingsBody } from "./embeddings-schema.js";
 
 export interface EmbeddingsOptions {
-  inference: InferenceService;
+  /** The inference pipeline. */
+  inference: RunInference;
 }
 
 export const embeddingsRoutes: FastifyPluginAsyncTypebox<EmbeddingsOptions> = async (app, { inference }) => {
@@ -15,7 +17,7 @@ export const embeddingsRoutes: FastifyPluginAsyncTypebox<EmbeddingsOptions> = as
     const embed = toEmbedRequest(body);
     // A client that goes away cancels the work still queued or running for it.
     const signal = abortOnDisconnect(request, reply);
-    const result = await inference.embed(body.model, embed, signal);
+    const result = await inference({ kind: "embed", model: body.model, request: embed, caller: callerOf(request), signal });
     return embeddingsObject(body.model, result, body.encoding_format ?? "float");
   });
 };

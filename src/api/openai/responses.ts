@@ -6,11 +6,11 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { primeChat } from "../../engine/collect.js";
-import type { ChatEvent, ChatMessage, InferenceService } from "../../engine/contract.js";
+import type { ChatEvent, ChatMessage } from "../../engine/contract.js";
+import type { RunInference } from "../../engine/pipeline/index.js";
 import type { ResponseRecords } from "../../state/response-record.js";
 import { ChaiboxError } from "../../errors.js";
-import { AUTO_MODEL, chooseModel } from "../chai/auto-model.js";
-import type { ChaiModelDirectory } from "../../models/model-description.js";
+import { callerOf } from "../caller.js";
 import { normalizeError } from "../errors.js";
 import { abortOnDisconnect, StreamWriter } from "../streaming.js";
 import { conversationAfter, refuseUnserved, responseEcho, responseId, toChatRequest, toConversation } from "./responses-mapping.js";
@@ -23,10 +23,9 @@ export function ownerOf(request: FastifyRequest): string {
 }
 
 export interface ResponsesOptions {
-  inference: InferenceService;
+  /** The inference pipeline; it also resolves `model: "auto"`. */
+  inference: RunInference;
   records: ResponseRecords;
-  /** The described models, for `model: "auto"`; without them "auto" is an unknown model like any other. */
-  models?: ChaiModelDirectory;
 }
 
 function priorConversation(records: ResponseRecords, id: string | null | undefined, owner: string): ChatMessage[] {
@@ -75,7 +74,7 @@ async function streamResponse(
   return reply;
 }
 
-export const responsesRoutes: FastifyPluginAsyncTypebox<ResponsesOptions> = async (app, { inference, records, models }) => {
+export const responsesRoutes: FastifyPluginAsyncTypebox<ResponsesOptions> = async (app, { inference, records }) => {
   app.post("/v1/responses", { schema: { body: ResponseCreateBody } }, async (request, reply) => {
     const body = request.body;
     const createdAt = Date.now();
@@ -83,8 +82,10 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<ResponsesOptions> = asyn
     const conversation = toConversation(body, priorConversation(records, body.previous_response_id, ownerOf(request)));
     const chat = toChatRequest(body, conversation);
     const signal = abortOnDisconnect(request, reply);
-    const model = body.model === AUTO_MODEL && models ? await chooseModel(models, chat, body.stream === true) : body.model;
-    const events = await primeChat(inference.chat(model, chat, signal));
+    const streaming = body.stream === true;
+    const run = await inference({ kind: "chat", model: body.model, auto: true, streaming, request: chat, caller: callerOf(request), signal });
+    const { model } = run;
+    const events = await primeChat(run.events);
     const id = responseId();
     const builder = new ResponseEventBuilder({ id, createdAt: Math.floor(createdAt / 1000), model, echo: responseEcho(body) });
     // Failed and abandoned responses are not kept: there is no whole turn to continue from.
