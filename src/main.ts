@@ -11,7 +11,8 @@
  *  4. pulls     wiring/state.ts      model downloads
  *  5. accounts  wiring/state.ts      stored responses (purged periodically), auth (+ the setup-code notice),
  *                                    the box's id and name
- *  6. pipeline  wiring/inference.ts  model directory, benchmarks, the inference service the dialects call
+ *  6. pipeline  wiring/inference.ts  model directory, benchmarks, the inference pipeline the dialects call
+ *                                    (its steps and their order: engine/pipeline/index.ts)
  *  7. http      wiring/http.ts       buildApp with every route's dependencies, then listen
  *  8. announce  wiring/platform.ts   server.json for the CLI, background benchmarks, mDNS, console notice
  *  Then cli/serve.ts tells systemd (READY, watchdog, status) through wiring/service.ts.

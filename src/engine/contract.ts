@@ -2,6 +2,11 @@
  * The one inference contract. Every wire dialect (OpenAI Chat Completions, Responses, Ollama) maps its
  * request into a {@link ChatRequest} and renders the {@link ChatEvent} stream back into its own bytes; the
  * engine never sees a dialect. The same types travel over the runner IPC, so they are plain JSON data.
+ *
+ * The dialects do not call {@link InferenceService} directly: they call the inference pipeline
+ * (engine/pipeline/index.ts), one function whose named steps run in this order around it — model resolution
+ * (`model: "auto"`), admission (the caller's app token as queue owner), usage, metrics, request limits, live
+ * speed — and the scheduler implements this contract at the bottom. The caller is an argument of each call.
  */
 
 /** A JSON Schema document, as sent by a client (validated where it is used). */
@@ -218,7 +223,7 @@ export interface AdmissionOptions {
   owner?: string;
 }
 
-/** The API process's view of inference: dialects call this and nothing else. */
+/** The engine's view of inference, below the pipeline's steps (the scheduler implements it). */
 export interface InferenceService {
   /**
    * Runs one chat. The iterable is lazy: admission (queueing, loading) happens on the first `next()`, so a

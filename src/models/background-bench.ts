@@ -79,7 +79,7 @@ export class BackgroundBenchmarks {
 
   /**
    * A user request begins: a running benchmark is abandoned at once. Returns the function to call when the
-   * request has ended (`withLiveSpeed`'s `onRequest`).
+   * request has ended (the inference pipeline's live-speed step calls `onRequest`).
    */
   readonly onRequest = (): (() => void) => {
     this.requests += 1;

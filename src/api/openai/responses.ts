@@ -19,7 +19,7 @@ import { ResponseEventBuilder, type ResponseStreamEvent } from "./responses-stre
 
 /** The owner of what a request stores: its app token's id; '' for the owner's session, the CLI and open APIs. */
 export function ownerOf(request: FastifyRequest): string {
-  return request.auth.kind === "token" ? request.auth.tokenId : "";
+  return callerOf(request).tokenId ?? "";
 }
 
 export interface ResponsesOptions {
