@@ -1,7 +1,8 @@
 /**
  * `model: "auto"`: the request itself says what it needs — tool calling when it offers tools, schema-bound
  * output when it asks for JSON, a context that holds its prompt and its answer — and select's top choice
- * for those needs, by quality, serves it. The inference pipeline's model resolution calls {@link chooseModel}. Works on the inference contract's ChatRequest, so every dialect
+ * for those needs, by quality, serves it. The inference pipeline's model resolution (engine/pipeline) calls
+ * {@link chooseModel} through the port the wiring fills. Works on the inference contract's ChatRequest, so every dialect
  * that maps to it (Chat Completions, Responses) gets the same choice.
  */
 import type { ChatRequest } from "../../engine/contract.js";
