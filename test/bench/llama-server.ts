@@ -1,6 +1,6 @@
 /**
  * The second baseline: llama.cpp's own `llama-server`, built from the llama.cpp source that node-llama-cpp
- * bundles by test/bench/build-llama-server.sh (cached in ~/.cache/chaibox/llama-server-<release>/). It
+ * bundles by test/bench/build-llama-server.sh (cached in ~/.cache/chaibox/llama-server-<release>/build/bin/). It
  * serves the same model with the same threads, sequences and context over its OpenAI-compatible API, so the
  * same SSE client measures it. Absent when it has not been built: the bench then notes how to build it.
  */
@@ -19,7 +19,7 @@ export function llamaServerBinary(repoRoot: string): string | undefined {
   const info = join(repoRoot, "node_modules", "node-llama-cpp", "llama", "llama.cpp.info.json");
   const tag = (JSON.parse(readFileSync(info, "utf8")) as { tag: string }).tag;
   const cache = process.env.CHAIBOX_CACHE_DIR ?? join(homedir(), ".cache", "chaibox");
-  const binary = join(cache, `llama-server-${tag}`, "bin", "llama-server");
+  const binary = join(cache, `llama-server-${tag}`, "build", "bin", "llama-server");
   return existsSync(binary) ? binary : undefined;
 }
 

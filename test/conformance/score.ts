@@ -5,7 +5,7 @@
  *   LLAMA_SERVER=/path/to/llama-server npx tsx test/conformance/score.ts
  *
  * Scores chaibox (auth on, a chat and an embedding model) and llama.cpp's llama-server (built from the
- * llama.cpp source node-llama-cpp bundles: test/conformance/build-llama-server.sh prints its path). Both serve
+ * llama.cpp source node-llama-cpp bundles: test/bench/build-llama-server.sh prints its path). Both serve
  * the same generated models: llama-server one process with the chat model (`--jinja`, for tools), and a
  * second with the embedding model (`--embeddings`), scored on §8 alone, since one llama-server serves one model.
  */
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   }
 
   const binary = process.env.LLAMA_SERVER ?? process.argv[2];
-  if (binary === undefined) throw new Error("set LLAMA_SERVER to a llama-server binary (test/conformance/build-llama-server.sh prints one)");
+  if (binary === undefined) throw new Error("set LLAMA_SERVER to a llama-server binary (test/bench/build-llama-server.sh prints one)");
   const version = execFileSync(binary, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim() || "unknown";
   const chat = await withLlamaServer(binary, ["-m", testModelPath("demo"), "--alias", "demo", "--jinja"], (url) => runConformance({ url, mdns: false }));
   await save("llama-server", chat, { implementation: "llama-server", llamaServerVersion: version });
