@@ -16,6 +16,7 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
+import { nativeEngine } from "../../src/engine/native/engine-files.js";
 import type { BenchMessage, BenchSampling, StreamRequest, StreamTiming } from "./workload.js";
 
 export interface BaselineOptions {
@@ -45,9 +46,15 @@ export class Baseline {
     this.wrapper = resolveChatWrapper(model);
   }
 
-  /** Loads the model like the runner does (`gpu: "auto"` falls back to the CPU where there is no GPU). */
+  /**
+   * Loads the model like the runner does (`gpu: "auto"` falls back to the CPU where there is no GPU), with the
+   * same engine: the native one when `chaibox engine build` made one (and CHAIBOX_ENGINE does not say
+   * prebuilt), else the prebuilt binary.
+   */
   static async load(options: BaselineOptions): Promise<Baseline> {
+    const native = nativeEngine();
     const llama = await getLlama({
+      ...(native && { cmakeOptions: native.cmakeOptions }),
       gpu: "auto",
       build: "never",
       maxThreads: options.threads,

@@ -60,7 +60,7 @@ export class LlamaServer {
     const args = ["-m", options.modelPath, "--host", "127.0.0.1", "--port", String(port), "-t", String(options.threads), "-tb", String(options.threads)];
     args.push("-c", String(options.contextSize * options.parallel), "-np", String(options.parallel), "-ngl", "0");
     const child = spawn(options.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-    const server = new LlamaServer(child, `http://127.0.0.1:${port}/v1`);
+    const server = new LlamaServer(child, `http://127.0.0.1:${port}`);
     const deadline = performance.now() + 180_000;
     while (performance.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`llama-server exited with code ${child.exitCode}:\n${server.output}`);

@@ -64,10 +64,13 @@ export async function cpuMs(pid: number): Promise<number> {
   return stat ? stat.cpuTicks * 10 : 0;
 }
 
-/** The runner of a chaibox server: the descendant whose command line names the runner entry. */
+/**
+ * The runner of a chaibox server: the descendant started as the runner entry (`…/main.js --socket PATH`,
+ * or main.ts through tsx), whatever the folder it lives in.
+ */
 export async function findRunnerPid(serverPid: number): Promise<number | undefined> {
   for (const pid of await descendants(serverPid)) {
-    if (/engine[/\\]runner[/\\]main\.(ts|js)/.test(await commandLine(pid))) return pid;
+    if (/[/\\]main\.(ts|js) --socket\b/.test(await commandLine(pid))) return pid;
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 /** The bench's results: medians, ratios, targets, the printed table and the JSON written to last.json. */
 import type { RoundSample } from "./measure.js";
+import type { PerTokenResult } from "./per-token.js";
 import { median } from "./workload.js";
 
 /** Medians of one side's rounds. */
@@ -32,7 +33,7 @@ export interface BenchResult {
   preset: string;
   model: { path: string; sizeBytes: number; quant: string; seed: number };
   machine: { cpu: string; cores: number; loadAvgStart: number[]; loadAvgEnd: number[]; gpu: string | false };
-  settings: { threads: number; parallel: number; contextSize: number; tokens: number; temperature: number; rounds: number; mode: "alternating" | "sequential"; chaibox: "tsx" | "build" };
+  settings: { threads: number; parallel: number; contextSize: number; tokens: number; temperature: number; rounds: number; mode: "alternating" | "sequential"; chaibox: "tsx" | "build"; engine: string };
   baseline: SideSummary;
   chaibox: SideSummary;
   rss: { apiPid: number; apiBytes: number | null; runnerPid: number | null; runnerBytes: number | null; baselineLoadBytes: number | null; llamaServerBytes: number | null };
@@ -40,6 +41,8 @@ export interface BenchResult {
   /** llama.cpp's own server, when built: its medians and chaibox/llama-server ratios (pairs from the same rounds). */
   llamaServer?: SideSummary;
   versusLlamaServer?: BenchResult["ratios"];
+  /** The tiny model at 1 thread: what each token costs on its way out. */
+  perToken: PerTokenResult;
   targets: Target[];
   notes: string[];
 }
@@ -83,13 +86,36 @@ export function ratiosOf(baseline: SideSummary, chaibox: SideSummary): BenchResu
 
 export const MB = 1024 * 1024;
 
-export function targetsOf(ratios: BenchResult["ratios"], apiBytes: number | null): Target[] {
+/** What the llama-server targets are computed from: the ratios, the per-token ratio and the idle RSS. */
+export interface VersusServer extends Ratios {
+  perToken: number;
+  runnerBytes: number | null;
+  llamaServerBytes: number | null;
+}
+
+type Ratios = BenchResult["ratios"];
+
+/**
+ * The targets: against raw node-llama-cpp (the first three, in this order), and against llama-server when it
+ * ran (decode, 4 streams, the tiny model's per-token rate, turn-2 TTFT and the runner's RSS).
+ */
+export function targetsOf(ratios: Ratios, apiBytes: number | null, server?: VersusServer): Target[] {
   const api = apiBytes === null ? Number.NaN : apiBytes / MB;
-  return [
+  const targets: Target[] = [
     { name: "single-stream generation", value: ratios.genTps, limit: "≥ 0.95×", pass: ratios.genTps >= 0.95 },
     { name: "TTFT overhead", value: ratios.ttftOverheadMs, limit: "≤ 15 ms", pass: ratios.ttftOverheadMs <= 15 },
-    { name: "API idle RSS", value: api, limit: "≤ 120 MB", pass: api <= 120 },
+    { name: "API idle RSS", value: api, limit: "≤ 80 MiB", pass: api <= 80 },
   ];
+  if (server === undefined) return targets;
+  const extra = server.runnerBytes === null || server.llamaServerBytes === null ? Number.NaN : (server.runnerBytes - server.llamaServerBytes) / MB;
+  targets.push(
+    { name: "generation, 1 stream vs llama-server", value: server.genTps, limit: "≥ 1.0×", pass: server.genTps >= 1 },
+    { name: "generation, aggregate vs llama-server", value: server.aggregateTps, limit: "≥ 0.95×", pass: server.aggregateTps >= 0.95 },
+    { name: "tiny model vs llama-server", value: server.perToken, limit: "≥ 0.6×", pass: server.perToken >= 0.6 },
+    { name: "turn-2 TTFT vs llama-server", value: server.prefixTtft, limit: "≤ 1.2×", pass: server.prefixTtft <= 1.2 },
+    { name: "runner RSS over llama-server's", value: extra, limit: "≤ 60 MiB", pass: extra <= 60 },
+  );
+  return targets;
 }
 
 function fmt(value: number | null | undefined, digits = 1): string {
@@ -120,9 +146,10 @@ export function formatReport(r: BenchResult): string {
     ["Time to first token, short prompt (ms)", fmt(b.ttftMs), fmt(c.ttftMs), `${fmt(ratios.ttft, 3)}×`, ""],
     ["  TTFT overhead (ms)", "", signed(ratios.ttftOverheadMs), "", mark(ttftTarget)],
     ["Turn-2 TTFT, shared ~2,300-token prefix (ms)", fmt(b.prefixTtftMs), fmt(c.prefixTtftMs), `${fmt(ratios.prefixTtft, 3)}×`, ""],
-    ["Idle RSS, API process (MB)", "", fmt(r.rss.apiBytes === null ? null : r.rss.apiBytes / MB), "", mark(rssTarget)],
-    ["Idle RSS, runner process (MB)", "", fmt(r.rss.runnerBytes === null ? null : r.rss.runnerBytes / MB), "", ""],
-    ["  baseline: RSS added by loading (MB)", fmt(r.rss.baselineLoadBytes === null ? null : r.rss.baselineLoadBytes / MB), "", "", ""],
+    [`Tiny model, 1 stream, ${r.perToken.threads} thread (tok/s)`, fmt(r.perToken.tps.baseline, 0), fmt(r.perToken.tps.chaibox, 0), `${fmt(r.perToken.versusBaseline, 3)}×`, ""],
+    ["Idle RSS, API process (MiB)", "", fmt(r.rss.apiBytes === null ? null : r.rss.apiBytes / MB), "", mark(rssTarget)],
+    ["Idle RSS, runner process (MiB)", "", fmt(r.rss.runnerBytes === null ? null : r.rss.runnerBytes / MB), "", ""],
+    ["  baseline: RSS added by loading (MiB)", fmt(r.rss.baselineLoadBytes === null ? null : r.rss.baselineLoadBytes / MB), "", "", ""],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
   const table = rows.map((row, ri) => {
@@ -148,6 +175,7 @@ export function formatReport(r: BenchResult): string {
       `load avg ${r.machine.loadAvgStart.map((l) => l.toFixed(2)).join(" ")} → ${r.machine.loadAvgEnd.map((l) => l.toFixed(2)).join(" ")}`,
     `settings: threads ${s.threads} (both sides), ${s.parallel} sequences × ${s.contextSize} tokens, max ${s.tokens} tokens, ` +
       `temperature ${s.temperature} (same seed), ${s.rounds} round(s), median; ${s.mode === "alternating" ? "both loaded, each measurement on both sides back to back, order alternating" : "all baseline rounds first, then chaibox"}`,
+    `engine:   ${s.engine} for chaibox's runner and the baseline; llama-server is built from the same llama.cpp source`,
     `chaibox:  'chaibox serve' child process over HTTP (SSE), ${s.chaibox === "tsx" ? "run from the sources through tsx (its loader adds to the RSS; --build measures the compiled build)" : "run from a compiled build"}`,
     "",
     ...table,
@@ -161,6 +189,7 @@ export function formatReport(r: BenchResult): string {
     perRound("prompt (tok/s)", (x) => x.promptTps),
     perRound("TTFT (ms)", (x) => x.ttftMs),
     perRound("turn-2 TTFT (ms)", (x) => x.prefixTtftMs),
+    `  ${"tiny model (tok/s)".padEnd(22)} ${Object.entries(r.perToken.rounds).map(([name, values]) => `${name} [${values.map((v) => fmt(v, 0)).join(", ")}]`).join("  ")}`,
     `  ${"others' CPU".padEnd(22)} baseline [${b.rounds.map((x) => percent(x.othersCpu)).join(", ")}]  chaibox [${c.rounds.map((x) => percent(x.othersCpu)).join(", ")}]`,
   ];
   if (r.llamaServer && r.versusLlamaServer) lines.push("", ...formatVersusServer(r, r.llamaServer, r.versusLlamaServer));
@@ -173,16 +202,19 @@ export function formatReport(r: BenchResult): string {
 function formatVersusServer(r: BenchResult, l: SideSummary, v: BenchResult["ratios"]): string[] {
   const c = r.chaibox;
   const mb = (bytes: number | null): string => fmt(bytes === null ? null : bytes / MB);
-  const rows: [string, string, string, string][] = [
-    ["Generation, 1 stream (tok/s)", fmt(l.genTps), fmt(c.genTps), `${fmt(v.genTps, 3)}×`],
-    [`Generation, ${r.settings.parallel} streams, aggregate (tok/s)`, fmt(l.aggregateTps), fmt(c.aggregateTps), `${fmt(v.aggregateTps, 3)}×`],
-    ["Prompt (tok/s)", fmt(l.promptTps), fmt(c.promptTps), `${fmt(v.promptTps, 3)}×`],
-    ["Time to first token, short prompt (ms)", fmt(l.ttftMs), fmt(c.ttftMs), `${fmt(v.ttft, 3)}×`],
-    ["Turn-2 TTFT, shared prefix (ms)", fmt(l.prefixTtftMs), fmt(c.prefixTtftMs), `${fmt(v.prefixTtft, 3)}×`],
-    ["Idle RSS: llama-server vs runner (MB)", mb(r.rss.llamaServerBytes), mb(r.rss.runnerBytes), ""],
+  const target = (name: string): string => mark(r.targets.find((t) => t.name === name));
+  const p = r.perToken;
+  const rows: [string, string, string, string, string][] = [
+    ["Generation, 1 stream (tok/s)", fmt(l.genTps), fmt(c.genTps), `${fmt(v.genTps, 3)}×`, target("generation, 1 stream vs llama-server")],
+    [`Generation, ${r.settings.parallel} streams, aggregate (tok/s)`, fmt(l.aggregateTps), fmt(c.aggregateTps), `${fmt(v.aggregateTps, 3)}×`, target("generation, aggregate vs llama-server")],
+    [`Tiny model, 1 stream, ${p.threads} thread (tok/s)`, fmt(p.tps["llama-server"], 0), fmt(p.tps.chaibox, 0), `${fmt(p.versusLlamaServer, 3)}×`, target("tiny model vs llama-server")],
+    ["Prompt (tok/s)", fmt(l.promptTps), fmt(c.promptTps), `${fmt(v.promptTps, 3)}×`, ""],
+    ["Time to first token, short prompt (ms)", fmt(l.ttftMs), fmt(c.ttftMs), `${fmt(v.ttft, 3)}×`, ""],
+    ["Turn-2 TTFT, shared prefix (ms)", fmt(l.prefixTtftMs), fmt(c.prefixTtftMs), `${fmt(v.prefixTtft, 3)}×`, target("turn-2 TTFT vs llama-server")],
+    ["Idle RSS: llama-server vs runner (MiB)", mb(r.rss.llamaServerBytes), mb(r.rss.runnerBytes), "", target("runner RSS over llama-server's")],
   ];
   return [
-    "Against llama.cpp's llama-server (same model, threads, sequences; ratio = chaibox/llama-server):",
-    ...rows.map(([name, server, chaibox, ratio]) => `  ${name.padEnd(44)} ${server.padStart(9)} ${chaibox.padStart(9)} ${ratio.padStart(9)}`),
+    "Against llama.cpp's llama-server (same model, threads, sequences; ratio = chaibox/llama-server, median of round pairs):",
+    ...rows.map(([name, server, chaibox, ratio, mark]) => `  ${name.padEnd(44)} ${server.padStart(9)} ${chaibox.padStart(9)} ${ratio.padStart(9)}   ${mark}`.trimEnd()),
   ];
 }

@@ -12,7 +12,9 @@ import { LlamaServer, llamaServerBinary } from "./llama-server.js";
 import { buildEntry, tsxEntry, type CliEntry } from "./build.js";
 import type { MeasureSettings } from "./measure.js";
 import { BENCH_QUANT, BENCH_SEED, ensureBenchModel } from "./model.js";
+import { nativeEngine } from "../../src/engine/native/engine-files.js";
 import { parseBenchOptions, usage, type BenchOptions } from "./options.js";
+import { measurePerToken } from "./per-token.js";
 import { findRunnerPid, rssBytes } from "./proc.js";
 import { formatReport, ratiosOf, summarize, targetsOf, type BenchResult } from "./report.js";
 import { BENCH_MODEL_ID, ChaiboxServer, makeDataDir, type BenchDataDir } from "./server.js";
@@ -36,6 +38,8 @@ interface Resources {
   baseline: Baseline | undefined;
   server: ChaiboxServer | undefined;
   llamaServer: LlamaServer | undefined;
+  /** What a later phase holds open (the per-token run's servers). */
+  held: Set<() => Promise<void>>;
 }
 
 async function startChaibox(options: BenchOptions, entry: CliEntry, dataDir: string, sampling: BenchSampling, prompts: Prompts, shortTokens: number, res: Resources, note: (n: string) => void) {
@@ -137,6 +141,26 @@ async function bench(options: BenchOptions, res: Resources): Promise<BenchResult
     note(`other processes used ${(busy * 100).toFixed(0)}% of the machine's CPU during the measurements (median): the figures are disturbed; compare ratios only, or rerun on a quiet machine`);
   }
   const ratios = ratiosOf(b, c);
+  // The main run's processes are done: stop them before the per-token run, so they cannot compete with it.
+  await Promise.allSettled([chaibox.server.stop(), res.llamaServer?.stop()]);
+  res.server = undefined;
+  res.llamaServer = undefined;
+  const perToken = await measurePerToken({
+    repoRoot,
+    cacheDir: options.cacheDir,
+    entry,
+    rounds: options.rounds,
+    temperature: BENCH_TEMPERATURE,
+    seed: BENCH_SEED,
+    llamaServer: binary,
+    log,
+    note,
+    hold: (stop) => {
+      res.held.add(stop);
+      return () => res.held.delete(stop);
+    },
+  });
+  const versusLlamaServer = llamaServer && ratiosOf(llamaServer, c);
   if (chaibox.server.recentOutput !== "") note(`chaibox printed (log level warn):\n${chaibox.server.recentOutput}`);
   return {
     date: new Date().toISOString(),
@@ -153,24 +177,34 @@ async function bench(options: BenchOptions, res: Resources): Promise<BenchResult
       rounds: options.rounds,
       mode: options.sequential ? "sequential" : "alternating",
       chaibox: entry.kind,
+      engine: engineName(),
     },
     baseline: b,
     chaibox: c,
     rss: { apiPid: chaibox.server.pid, apiBytes, runnerPid, runnerBytes, baselineLoadBytes: Number.isFinite(baselineRssDelta) ? baselineRssDelta : null, llamaServerBytes },
     ratios,
-    ...(llamaServer && { llamaServer, versusLlamaServer: ratiosOf(llamaServer, c) }),
-    targets: targetsOf(ratios, apiBytes),
+    perToken,
+    ...(llamaServer && versusLlamaServer && { llamaServer, versusLlamaServer }),
+    targets: targetsOf(ratios, apiBytes, versusLlamaServer && { ...versusLlamaServer, perToken: perToken.versusLlamaServer ?? Number.NaN, runnerBytes, llamaServerBytes }),
     notes,
   };
 }
 
+/** The engine chaibox's runners and the in-process baseline load (the same choice on both). */
+function engineName(): string {
+  const native = nativeEngine();
+  return native ? `native (${native.variant}, llama.cpp ${native.llamaCppRelease})` : "prebuilt";
+}
+
 async function release(res: Resources): Promise<void> {
   const { baseline, server, dataDir, llamaServer } = res;
+  const held = [...res.held];
   res.baseline = undefined;
   res.server = undefined;
   res.llamaServer = undefined;
   res.dataDir = undefined;
-  await Promise.allSettled([server?.stop(), baseline?.dispose(), llamaServer?.stop()]);
+  res.held.clear();
+  await Promise.allSettled([server?.stop(), baseline?.dispose(), llamaServer?.stop(), ...held.map((stop) => stop())]);
   await dataDir?.remove();
 }
 
@@ -187,7 +221,7 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const res: Resources = { dataDir: undefined, baseline: undefined, server: undefined, llamaServer: undefined };
+  const res: Resources = { dataDir: undefined, baseline: undefined, server: undefined, llamaServer: undefined, held: new Set() };
   const onSignal = (signal: NodeJS.Signals): void => {
     log(`${signal}: stopping chaibox…`);
     void release(res).finally(() => process.exit(130));
