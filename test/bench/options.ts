@@ -31,7 +31,9 @@ export interface BenchOptions {
 export const usage = `Usage: npm run bench -- [options]
 
 Measures chaibox (a 'chaibox serve' child process, streaming over HTTP) against raw node-llama-cpp in this
-process, on the same generated model, prompts, sampling and threads, and prints the ratios.
+process and llama.cpp's llama-server (once 'bash test/bench/build-llama-server.sh' has built it), on the
+same generated model, prompts, sampling and threads, then the tiny model at 1 thread on every side, and
+prints the ratios. CHAIBOX_ENGINE=prebuilt measures the prebuilt engine after 'chaibox engine build'.
 
 Options:
   --preset P       tiny, demo, 0.5b or 1b (default 0.5b)
