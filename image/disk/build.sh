@@ -93,7 +93,7 @@ ln -sf /dev/null "$root/etc/systemd/system/systemd-firstboot.service"
 mkdir -p "$root/var/log/journal" "$root/boot/efi"
 systemctl --root="$root" enable systemd-networkd.service systemd-resolved.service systemd-timesyncd.service \
   avahi-daemon.service >/dev/null 2>&1
-[ "$deb" = none ] || systemctl --root="$root" enable chaibox.service >/dev/null 2>&1
+[ "$deb" = none ] || systemctl --root="$root" enable chaibox.service chaibox-engine.service >/dev/null 2>&1
 if [ -n "$ssh_key" ]; then
   # The owner's key for root, and host keys made on the box (never shared between images).
   install -d -m 700 "$root/root/.ssh"

@@ -16,11 +16,13 @@ MIRROR=${MIRROR%/}
 SECURITY=${MIRROR%/debian}/debian-security
 
 # Both architectures: the system manager and its network, mDNS, Node for chaibox (and what its package
-# recommends), the UEFI boot loader's binary and a kernel with its initrd.
+# recommends and suggests: the compiler that builds the engine for the box's CPU at first boot), the UEFI boot
+# loader's binary and a kernel with its initrd.
 packages=(
   systemd systemd-sysv systemd-resolved systemd-timesyncd systemd-repart udev dbus libpam-systemd polkitd
   initramfs-tools zstd kmod iproute2 iputils-ping ca-certificates sudo less
   avahi-daemon libnss-mdns nodejs
+  cmake g++ git
   systemd-boot-efi
 )
 case "$arch" in

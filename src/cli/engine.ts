@@ -4,7 +4,7 @@
  * and print its progress lines on the console. `status` says which engine new runners load.
  */
 import { buildNativeEngine } from "../engine/native/build.js";
-import { engineDir, nativeEngine } from "../engine/native/engine-files.js";
+import { engineDir, engineStatus, type EngineStatus } from "../engine/native/engine-files.js";
 import { commonHelp, parse, UsageError } from "./args.js";
 import { jsonOutput } from "./format.js";
 
@@ -17,7 +17,8 @@ build    compiles the inference engine (node-llama-cpp's llama.cpp binding) from
          "engine: native"; without it, or if it cannot load, they use the prebuilt binary.
          Prints one progress line per step and per percent compiled; the full output goes to
          build.log in the engine directory (${engineDir()}; env CHAIBOX_ENGINE_DIR).
-status   prints the engine new runners load (CHAIBOX_ENGINE=prebuilt forces the prebuilt one).
+status   prints the engine new runners load (CHAIBOX_ENGINE=prebuilt forces the prebuilt one), and a
+         build that is running or failed.
 
 Options:
   --no-openmp       build without OpenMP (llama.cpp's own thread pool)
@@ -33,9 +34,9 @@ export async function engineCommand(args: string[]): Promise<void> {
     return;
   }
   if (action === "status") {
-    const engine = nativeEngine();
-    if (values.json) console.log(jsonOutput({ engine: engine ? "native" : "prebuilt", dir: engineDir(), native: engine ?? null }, true));
-    else console.log(engine ? `native (${engine.variant}, llama.cpp ${engine.llamaCppRelease}, built ${engine.builtAt})` : "prebuilt");
+    const status = engineStatus();
+    if (values.json) console.log(jsonOutput({ engine: status.engine, dir: engineDir(), native: status.native ?? null, build: status.build ?? null }, true));
+    else console.log(statusText(status));
     return;
   }
   if (action !== "build") throw new UsageError(`unknown engine action '${action}'`);
@@ -48,4 +49,11 @@ export async function engineCommand(args: string[]): Promise<void> {
   const seconds = Math.round((performance.now() - started) / 1000);
   if (values.json) console.log(jsonOutput({ ...manifest, seconds }, true));
   else console.log(`Built the ${manifest.variant} engine in ${seconds} s; runners started from now on load it.`);
+}
+
+function statusText({ native, build }: EngineStatus): string {
+  const engine = native ? `native (${native.variant}, llama.cpp ${native.llamaCppRelease}, built ${native.builtAt})` : "prebuilt";
+  if (build?.state === "building") return `${engine}; a build is running since ${build.startedAt}: ${build.percent}% (${build.step})`;
+  if (build?.state === "failed") return `${engine}; the last build failed: ${build.error ?? "unknown error"} (run 'chaibox engine build' again)`;
+  return engine;
 }

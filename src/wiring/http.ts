@@ -9,6 +9,7 @@ import { webRoot } from "../api/web.js";
 import type { Paths } from "../config/paths.js";
 import { durationMs, type Config } from "../config/schema.js";
 import { unloadWithin } from "../engine/bounded-unload.js";
+import { engineStatus } from "../engine/native/engine-files.js";
 import type { ChaiboxMetrics } from "../metrics/registry.js";
 import { loadCatalog } from "../models/catalog.js";
 import { contextRequests } from "../models/context-request.js";
@@ -93,6 +94,7 @@ export function buildHttpApp(config: Config, needs: HttpNeeds): Promise<FastifyI
       recommend: async () =>
         recommendModels({ catalog: await loadCatalog(catalogPath(config)), installed: await store.list(), insights: planDeps.insights, snapshot: await hardware(), inference: settings.inference }),
       catalog: () => loadCatalog(catalogPath(config)).catch(() => undefined),
+      engine: () => engineStatus(),
     },
     webRoot,
     inference: chai.inference,

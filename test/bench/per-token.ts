@@ -38,10 +38,10 @@ export interface PerTokenOptions {
   seed: number;
   /** llama-server's binary, when built. */
   llamaServer: string | undefined;
-  log(line: string): void;
+  log: (line: string) => void;
   note: NoteSink;
   /** Registers a cleanup that SIGINT must run too; the returned function unregisters it. */
-  hold(release: () => Promise<void>): () => void;
+  hold: (release: () => Promise<void>) => () => void;
 }
 
 function pairRatio(chaibox: number[], other: number[] | undefined): number {

@@ -106,6 +106,15 @@ pass "installed and READY on port 80 in $((($(date +%s%N) - t0) / 1000000)) ms (
 c test -f /etc/chaibox/config.yaml || fail "no /etc/chaibox/config.yaml"
 c dpkg-query --control-show chaibox conffiles | grep -q /etc/chaibox/config.yaml || fail "config.yaml is not a conffile"
 pass "enabled, runs as chaibox, /etc/chaibox/config.yaml is a conffile"
+
+echo "== the engine's one-time build for this CPU: enabled, started by the install, skipped without a compiler"
+[ "$(c systemctl is-enabled chaibox-engine.service)" = enabled ] || fail "chaibox-engine.service is not enabled"
+# The container has no cmake or g++: the install started the unit, and its conditions skipped it.
+[ -n "$(prop chaibox-engine.service ConditionTimestamp)" ] || fail "chaibox-engine.service was not started by the install"
+[ "$(prop chaibox-engine.service ConditionResult)" = no ] || fail "chaibox-engine.service ran without a compiler"
+engine=$(c chaibox engine status)
+case "$engine" in prebuilt*) ;; *) fail "chaibox engine status says '$engine' (expected the prebuilt engine)" ;; esac
+pass "chaibox-engine.service enabled and skipped (no compiler); the prebuilt engine serves"
 id1=$(box_id)
 [ -n "$id1" ] || fail "no box id"
 
@@ -172,6 +181,7 @@ for path in /var/lib/chaibox /var/cache/chaibox /etc/chaibox /usr/lib/chaibox /u
 done
 [ "$(prop chaibox.service LoadState)" = not-found ] || fail "chaibox.service is still known: $(prop chaibox.service LoadState)"
 c test ! -e /etc/systemd/system/multi-user.target.wants/chaibox.service || fail "the enablement link is left"
+c test ! -e /etc/systemd/system/multi-user.target.wants/chaibox-engine.service || fail "the engine unit's enablement link is left"
 pass "purged: data, configuration, program and unit gone"
 
 echo "== package test passed in $(($(date +%s) - started)) s"

@@ -75,6 +75,12 @@ export interface Status {
   memory: { totalBytes: number; availableBytes: number };
   gpus: { name: string; vram_total_bytes: number; vram_free_bytes: number | null }[];
   disk: { path: string; totalBytes: number; freeBytes: number };
+  /** The inference engine runners load; `build` while `chaibox engine build` runs (first boot) or after it failed. */
+  engine: {
+    in_use: "native" | "prebuilt";
+    variant: string | null;
+    build: { state: "building" | "failed"; percent: number; step: string; started_at: string; error: string | null } | null;
+  };
 }
 
 export interface AppToken {

@@ -9,6 +9,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { renderSVG } from "uqr";
 import type { ChaiModelDirectory } from "../../models/model-description.js";
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
+import type { EngineStatus } from "../../engine/native/engine-files.js";
 import { describeHardware, hardwareSummary } from "../../hardware/describe.js";
 import type { HardwareSnapshot } from "../../hardware/snapshot.js";
 import type { Catalog } from "../../models/catalog.js";
@@ -34,6 +35,16 @@ export interface OverviewOptions {
   recommend: () => Promise<FitResult>;
   /** The catalog, for what each recommended model is good for. */
   catalog: () => Promise<Catalog | undefined>;
+  /** The inference engine runners load, and its build at first boot while it runs or after it failed. */
+  engine: () => EngineStatus;
+}
+
+function engineOf({ engine, native, build }: EngineStatus): Status["engine"] {
+  return {
+    in_use: engine,
+    variant: native?.variant ?? null,
+    build: build ? { state: build.state, percent: build.percent, step: build.step, started_at: build.startedAt, error: build.error ?? null } : null,
+  };
 }
 
 export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewOptions> = async (app, options) => {
@@ -57,6 +68,7 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewOptions> = async 
       memory: snapshot.memory,
       gpus: snapshot.gpus.map((gpu) => ({ name: `${gpu.vendor} ${gpu.model}`, vram_total_bytes: gpu.vramTotalBytes, vram_free_bytes: gpu.vramFreeBytes })),
       disk: snapshot.disk,
+      engine: engineOf(options.engine()),
     };
   });
 

@@ -10,6 +10,7 @@ import { cp, lstat, mkdir, readFile, readdir, readlink, rm, symlink, writeFile }
 import { createWriteStream } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
+import { BuildStateFile } from "./build-state.js";
 import { engineDir, localBuildsDir, manifestPath, nodeLlamaCppDir, nodeLlamaCppVersion, type EngineManifest } from "./engine-files.js";
 
 /** Options of {@link buildNativeEngine}. */
@@ -71,12 +72,29 @@ function runCli(args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) =
 export async function buildNativeEngine(options: EngineBuildOptions): Promise<EngineManifest> {
   const openmp = options.openmp ?? true;
   const dir = engineDir();
-  const log = join(dir, "build.log");
-  const { progress } = options;
   await mkdir(dir, { recursive: true });
+  const first = `[1/3] preparing ${dir} (node-llama-cpp ${nodeLlamaCppVersion()}, ${openmp ? "OpenMP" : "no OpenMP"}, native CPU flags)`;
+  const state = new BuildStateFile(first);
+  const progress = (line: string, percent?: number): void => {
+    options.progress(line);
+    state.update(line.trim(), percent);
+  };
+  options.progress(first);
+  try {
+    const manifest = await build(openmp, dir, progress, options.keepSource === true);
+    await state.remove();
+    return manifest;
+  } catch (error) {
+    await state.fail((error as Error).message);
+    throw error;
+  }
+}
+
+/** The build's steps: link the engine directory, compile into it, record its manifest. */
+async function build(openmp: boolean, dir: string, progress: (line: string, percent?: number) => void, keepSource: boolean): Promise<EngineManifest> {
+  const log = join(dir, "build.log");
   // Runners started while the build runs use the prebuilt binary.
   await rm(manifestPath(), { force: true }).catch(() => undefined);
-  progress(`[1/3] preparing ${dir} (node-llama-cpp ${nodeLlamaCppVersion()}, ${openmp ? "OpenMP" : "no OpenMP"}, native CPU flags)`);
   await linkLocalBuilds(dir);
 
   const cmakeOptions = nativeCmakeOptions(openmp);
@@ -93,7 +111,7 @@ export async function buildNativeEngine(options: EngineBuildOptions): Promise<En
       const percent = Math.floor((Number(step[1]) * 100) / Number(step[2]));
       if (percent === lastPercent) return;
       lastPercent = percent;
-      progress(`  compiling ${step[1]}/${step[2]} (${percent}%)`);
+      progress(`  compiling ${step[1]}/${step[2]} (${percent}%)`, percent);
     });
   } catch (error) {
     throw new Error(`${(error as Error).message}; see ${log}`);
@@ -111,7 +129,7 @@ export async function buildNativeEngine(options: EngineBuildOptions): Promise<En
     cpu: cpus()[0]?.model ?? "unknown",
   };
   await writeFile(manifestPath(), `${JSON.stringify(manifest, null, 2)}\n`);
-  if (options.keepSource !== true) await rm(join(nodeLlamaCppDir(), "llama", "llama.cpp"), { recursive: true, force: true });
+  if (!keepSource) await rm(join(nodeLlamaCppDir(), "llama", "llama.cpp"), { recursive: true, force: true });
   return manifest;
 }
 

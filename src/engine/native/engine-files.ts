@@ -2,7 +2,7 @@
  * Where the native engine lives and how a runner finds it. `chaibox engine build` compiles node-llama-cpp's
  * binding from the llama.cpp source the package bundles, for this machine's CPU, into the engine directory
  * (a cache outside the installation: `$CHAIBOX_ENGINE_DIR`, else `$CACHE_DIRECTORY/engine` under systemd,
- * else `~/.cache/chaibox/engine`). node-llama-cpp only loads local builds from its own `llama/localBuilds`,
+ * else `/var/cache/chaibox/engine` on an installed box, else `~/.cache/chaibox/engine`). node-llama-cpp only loads local builds from its own `llama/localBuilds`,
  * so that folder becomes a link to the engine directory; `engine.json` there names the build's cmake
  * options, which is what a runner passes to `getLlama` to pick it. Without `engine.json` runners use the
  * prebuilt binary, as they always did.
@@ -30,11 +30,45 @@ export interface EngineManifest {
   cpu: string;
 }
 
-/** The engine directory (see the module comment). */
+/**
+ * A build that is running or that failed, as `build-state.json` in the engine directory records it; the file
+ * is removed when a build succeeds. The API shows it on the dashboard while the box compiles at first boot.
+ */
+export interface EngineBuildState {
+  state: "building" | "failed";
+  /** Share of the compilation done, 0–100. */
+  percent: number;
+  /** The latest progress line. */
+  step: string;
+  /** The building process: a "building" state whose process is gone was interrupted. */
+  pid: number;
+  /** ISO 8601. */
+  startedAt: string;
+  /** Why it failed, in words (failed only). */
+  error?: string;
+}
+
+/** What runners load now, and a build in progress or failed. */
+export interface EngineStatus {
+  engine: "native" | "prebuilt";
+  native: EngineManifest | undefined;
+  build: EngineBuildState | undefined;
+}
+
+/** The cache directory of an installed box (chaibox.service's CacheDirectory=). */
+const SYSTEM_CACHE = "/var/cache/chaibox";
+
+/**
+ * The engine directory (see the module comment). On an installed box it is the service's cache directory
+ * whoever asks (`sudo chaibox engine build`, `chaibox engine status`), so that the runners, which run as
+ * the chaibox user and cannot read root's home, find what was built.
+ */
 export function engineDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CHAIBOX_ENGINE_DIR) return env.CHAIBOX_ENGINE_DIR;
   const cache = env.CACHE_DIRECTORY?.split(":")[0];
-  return cache ? join(cache, "engine") : join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "chaibox", "engine");
+  if (cache) return join(cache, "engine");
+  if (existsSync(SYSTEM_CACHE)) return join(SYSTEM_CACHE, "engine");
+  return join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "chaibox", "engine");
 }
 
 /** The installed node-llama-cpp package's directory. */
@@ -57,6 +91,41 @@ export function localBuildsDir(): string {
 /** The manifest's path: inside node-llama-cpp's local builds, i.e. the engine directory the link points to. */
 export function manifestPath(): string {
   return join(localBuildsDir(), "engine.json");
+}
+
+/** Where a build records its progress and failure (see {@link EngineBuildState}). */
+export function buildStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(engineDir(env), "build-state.json");
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user (the build runs as root, the API as chaibox).
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * The recorded build state, or undefined when none is recorded (never built, or built). A "building" state
+ * whose process is gone (power cut, SIGKILL) reads as failed. Never throws.
+ */
+export function engineBuildState(env: NodeJS.ProcessEnv = process.env): EngineBuildState | undefined {
+  try {
+    const state = JSON.parse(readFileSync(buildStatePath(env), "utf8")) as EngineBuildState;
+    if (state.state === "building" && !running(state.pid)) return { ...state, state: "failed", error: "the build was interrupted before it finished" };
+    return state;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The engine new runners load, and the build state (for `chaibox engine status` and the dashboard). */
+export function engineStatus(env: NodeJS.ProcessEnv = process.env): EngineStatus {
+  const native = nativeEngine(env);
+  return { engine: native ? "native" : "prebuilt", native, build: engineBuildState(env) };
 }
 
 /**

@@ -1,4 +1,7 @@
-/** The dashboard: the box, its loaded models and their speed, memory, VRAM and disk, waiting pairing requests. */
+/**
+ * The dashboard: the box, its loaded models and their speed, memory, VRAM and disk, waiting pairing requests,
+ * and the inference engine (with its progress while the box compiles it for its CPU at first boot).
+ */
 import { get } from "../api.js";
 import { h, replace } from "../dom.js";
 import { bytes, rate } from "../format.js";
@@ -13,7 +16,34 @@ function meter(label: string, used: number, total: number): HTMLElement {
   );
 }
 
+/** How often the dashboard refreshes itself while the engine compiles. */
+const ENGINE_POLL_MS = 5000;
+
+function engineCard(engine: Status["engine"]): HTMLElement {
+  const { build } = engine;
+  const inUse = engine.in_use === "native" ? "Built for this CPU." : "The prebuilt engine (generic CPU code).";
+  if (build?.state === "building") {
+    return h(
+      "section",
+      { class: "card", id: "engine" },
+      h("h2", {}, "Engine"),
+      h("p", {}, `Compiling the inference engine for this CPU: ${build.percent}%. Chats work meanwhile; models loaded afterwards run faster.`),
+      h("progress", { max: 100, value: build.percent, "aria-label": "Engine compiled" }),
+    );
+  }
+  if (build?.state === "failed") {
+    return h(
+      "section",
+      { class: "card", id: "engine" },
+      h("h2", {}, "Engine"),
+      h("p", {}, `${inUse} Compiling it for this CPU failed: ${build.error ?? "unknown error"}. Everything works with the prebuilt engine.`),
+    );
+  }
+  return h("section", { class: "card", id: "engine" }, h("h2", {}, "Engine"), h("p", {}, inUse));
+}
+
 export async function dashboardScreen(root: HTMLElement): Promise<void> {
+  const hash = location.hash;
   const [status, pairings] = await Promise.all([get<Status>("/admin/status"), get<List<Pairing>>("/admin/pairings")]);
   const loaded = status.models.filter((m) => m.loaded !== null);
   replace(
@@ -58,5 +88,11 @@ export async function dashboardScreen(root: HTMLElement): Promise<void> {
       ),
       meter("Disk", status.disk.totalBytes - status.disk.freeBytes, status.disk.totalBytes),
     ),
+    engineCard(status.engine),
   );
+  if (status.engine.build?.state === "building") {
+    setTimeout(() => {
+      if (root.isConnected && location.hash === hash) void dashboardScreen(root).catch(() => undefined);
+    }, ENGINE_POLL_MS);
+  }
 }

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BuildStateFile } from "../../../src/engine/native/build-state.js";
 import { testCatalogEntry, writeTestCatalog } from "../../helpers/catalog.js";
 import { sha256Of, startFileServer, type FileServer } from "../../helpers/file-server.js";
 import { testModelPath } from "../../helpers/models.js";
@@ -27,6 +28,8 @@ beforeAll(async () => {
   // Slow enough that the progress bar is seen moving, fast enough for a test (~3 s).
   files = await startFileServer({ "/test/tiny-chat/resolve/main/tiny.gguf": { body: model, bytesPerSecond: Math.ceil(model.length / 3) } });
   catalogDir = await mkdtemp(join(tmpdir(), "chaibox-web-catalog-"));
+  // The engine's build state goes here (this file runs in a process of its own): the dashboard shows it.
+  process.env.CHAIBOX_ENGINE_DIR = catalogDir;
   const catalogFile = await writeTestCatalog(catalogDir, [
     testCatalogEntry([{ quant: "Q8_0", uri: "hf:test/tiny-chat/tiny.gguf", sizeBytes: model.length, sha256: sha256Of(model) }], { name: "Tiny chat" }),
   ]);
@@ -120,9 +123,21 @@ describe("the web UI on a phone", () => {
     await page.getByRole("button", { name: "New conversation" }).click();
     expect(await page.locator(".bubble").count()).toBe(0);
 
+    // The engine compiling for this CPU (first boot): the dashboard shows its progress and follows it.
+    const build = new BuildStateFile("[1/3] preparing");
+    build.update("  compiling 116/277 (42%)", 42);
+    await build.written();
     await page.getByRole("link", { name: "Home", exact: true }).click();
     await page.getByRole("heading", { name: "Kitchen box" }).waitFor();
+    const engine = page.locator("#engine");
+    await expect.poll(() => engine.textContent()).toMatch(/Compiling the inference engine for this CPU: 42%/);
+    expect(await engine.getByRole("progressbar", { name: "Engine compiled" }).evaluate((bar) => (bar as unknown as { value: number }).value)).toBe(42);
     expect(await phone.check("07-dashboard")).toEqual([]);
+    build.update("  compiling 158/277 (57%)", 57);
+    await build.written();
+    await expect.poll(() => engine.textContent(), { timeout: 15_000 }).toMatch(/: 57%/);
+    await build.remove();
+    await expect.poll(() => engine.textContent(), { timeout: 15_000 }).toMatch(/^Engine(Built for this CPU|The prebuilt engine)/);
     expect(server.auth.account.setupCode()).toBeUndefined();
   });
 
