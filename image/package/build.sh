@@ -116,8 +116,9 @@ if [ ! -e "$modules/.complete" ]; then
   for module in "$root"/build/app/node_modules/{better-sqlite3,unix-dgram,usocket}/build/Release/*.node; do
     file -b "$module" | grep -q "ELF 64-bit.*$elf_machine" || { file "$module" >&2; echo "$module is not a $arch ELF" >&2; exit 1; }
   done
-  # node-llama-cpp bundles llama.cpp's sources for building its binding; the box uses the prebuilt binaries.
-  rm -rf "$root/build/app/node_modules/node-llama-cpp/llama/llama.cpp" "$root/build/app/node_modules/node-llama-cpp/llama/gitRelease.bundle"
+  # The extracted llama.cpp sources go; the bundle they come from (34 MB) stays, for `chaibox engine build`
+  # (chaibox-engine.service), which compiles the binding for the box's own CPU without network.
+  rm -rf "$root/build/app/node_modules/node-llama-cpp/llama/llama.cpp" "$root/build/app/node_modules/node-llama-cpp/llama/localBuilds"
   mkdir -p "$modules"
   mv "$root/build/app/node_modules" "$modules/node_modules"
   rm -rf "$root/build"
