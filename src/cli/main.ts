@@ -4,28 +4,23 @@ import { ConfigError } from "../config/load.js";
 import { ChaiboxError } from "../errors.js";
 import { version } from "../version.js";
 import { UsageError } from "./args.js";
-import { benchCommand } from "./bench.js";
-import { conformanceCommand } from "./conformance.js";
-import { discoverCommand } from "./discover.js";
-import { engineCommand } from "./engine.js";
-import { hwCommand } from "./hw.js";
-import { makeTestModelCommand } from "./make-test-model.js";
-import { modelsCommand } from "./models.js";
-import { serveCommand } from "./serve.js";
-import { setupCodeCommand } from "./setup-code.js";
-import { tokenCommand } from "./token.js";
 
+/**
+ * The commands, each loaded only when it runs: `serve` is a long-lived process on a small box, and the
+ * other commands' modules (the conformance suite, the benchmark, the model generator) would only add to its
+ * memory.
+ */
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string }> = {
-  serve: { run: serveCommand, summary: "serve the API and the installed models" },
-  models: { run: modelsCommand, summary: "list, pull, add and remove installed models" },
-  hw: { run: hwCommand, summary: "show the hardware: CPU, RAM, GPUs, disk and GPU backends" },
-  token: { run: tokenCommand, summary: "create, list and revoke app tokens (bearer tokens for apps and scripts)" },
-  "setup-code": { run: setupCodeCommand, summary: "print the setup code the first-run page asks for" },
-  discover: { run: discoverCommand, summary: "list the Chai servers on the local network (mDNS)" },
-  conformance: { run: conformanceCommand, summary: "score a server (this one or any other) against the Chai specification" },
-  bench: { run: benchCommand, summary: "measure a model's speed on this box (shown in /v1/models)" },
-  engine: { run: engineCommand, summary: "build the native inference engine for this CPU, or show which one runs" },
-  "make-test-model": { run: makeTestModelCommand, summary: "write a small GGUF model with random weights (tests, benchmarks)" },
+  serve: { run: async (args) => (await import("./serve.js")).serveCommand(args), summary: "serve the API and the installed models" },
+  models: { run: async (args) => (await import("./models.js")).modelsCommand(args), summary: "list, pull, add and remove installed models" },
+  hw: { run: async (args) => (await import("./hw.js")).hwCommand(args), summary: "show the hardware: CPU, RAM, GPUs, disk and GPU backends" },
+  token: { run: async (args) => (await import("./token.js")).tokenCommand(args), summary: "create, list and revoke app tokens (bearer tokens for apps and scripts)" },
+  "setup-code": { run: async (args) => (await import("./setup-code.js")).setupCodeCommand(args), summary: "print the setup code the first-run page asks for" },
+  discover: { run: async (args) => (await import("./discover.js")).discoverCommand(args), summary: "list the Chai servers on the local network (mDNS)" },
+  conformance: { run: async (args) => (await import("./conformance.js")).conformanceCommand(args), summary: "score a server (this one or any other) against the Chai specification" },
+  bench: { run: async (args) => (await import("./bench.js")).benchCommand(args), summary: "measure a model's speed on this box (shown in /v1/models)" },
+  engine: { run: async (args) => (await import("./engine.js")).engineCommand(args), summary: "build the native inference engine for this CPU, or show which one runs" },
+  "make-test-model": { run: async (args) => (await import("./make-test-model.js")).makeTestModelCommand(args), summary: "write a small GGUF model with random weights (tests, benchmarks)" },
 };
 
 function mainHelp(): string {
