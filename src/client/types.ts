@@ -5,7 +5,7 @@
 import type { Preference, SelectChoice, SelectRejection } from "../api/chai/select-ranking.js";
 
 export type { ChaiDiscovery, ChaiFeature } from "../api/chai/well-known.js";
-export type { ChaiModel, ChaiModelInfo, ChaiPerformance } from "../models/model-description.js";
+export type { ChaiModel, ChaiModelInfo, ChaiPerformance } from "../models/description/model-description.js";
 export type { Capability as ChaiCapability, Preference as ChaiPreference, SelectRequirements as ChaiRequirements } from "../api/chai/select-ranking.js";
 
 /** The answer of `POST /chai/v1/select` (§10). */

@@ -3,7 +3,7 @@
  * preference, each with a reason; the others with every requirement they failed. Also used for
  * `model: "auto"`, with requirements taken from the request itself.
  */
-import type { ChaiModel } from "../../models/model-description.js";
+import type { ChaiModel } from "../../models/description/model-description.js";
 
 export type Capability = "tools" | "json_schema" | "reasoning" | "embeddings" | "streaming";
 export type Preference = "quality" | "speed" | "cost";

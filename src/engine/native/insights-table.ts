@@ -1,7 +1,7 @@
 /**
  * The GGUF insights probe's wire format: the table engine/native/runner-process/insights.ts measures with
  * GgufInsights for one model file, prints as JSON, and the API process caches by the file's SHA-256
- * (launcher/insights-probe.ts). Fit's estimators (models/estimate.ts) read it.
+ * (launcher/insights-probe.ts). Fit's estimators (models/planning/estimate.ts) read it.
  */
 import type { ModelTraits } from "./model-traits.js";
 
