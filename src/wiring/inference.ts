@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import type { AuthService } from "../auth/service.js";
 import { durationMs, type Config } from "../config/schema.js";
-import { chooseModel } from "../api/chai/auto-model.js";
+import { chooseModel } from "../models/selection/auto-model.js";
 import { inferencePipeline, type RunInference } from "../engine/pipeline/index.js";
 import type { Scheduler } from "../engine/scheduler.js";
 import { inferenceMetrics } from "../metrics/instrument.js";

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type, type Static } from "@sinclair/typebox";
 import type { ChaiModelDirectory } from "../../models/description/model-description.js";
-import { selectModels } from "./select-ranking.js";
+import { selectModels } from "../../models/selection/select-ranking.js";
 
 const Capability = Type.Union([
   Type.Literal("tools"),
