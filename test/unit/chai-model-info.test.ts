@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ChaiModelInfoSchema } from "../../src/models/description/model-description.js";
 import type { LoadedModelInfo } from "../../src/engine/contract.js";
 import type { LoadedModelStatus } from "../../src/engine/scheduler-types.js";
-import type { Catalog } from "../../src/models/catalog-schema.js";
+import type { Catalog } from "../../src/models/catalog.js";
 import type { GgufInsightsTable } from "../../src/engine/native/insights-table.js";
 import type { ModelPlan } from "../../src/models/planning/load-plan.js";
 import { describeModel, ModelInfoDirectory, type ModelInfoSources } from "../../src/models/description/model-info.js";

@@ -9,7 +9,7 @@ import type { LoadedModelInfo } from "../../engine/contract.js";
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import type { StoredSpeed } from "../performance/performance-store.js";
 import { catalogOrigin } from "../planning/candidates.js";
-import type { Catalog } from "../catalog-schema.js";
+import type { Catalog } from "../catalog.js";
 import type { GgufInsightsTable } from "../../engine/native/insights-table.js";
 import { defaultFitPolicy } from "../planning/fit.js";
 import type { ModelPlan } from "../planning/load-plan.js";

@@ -4,7 +4,7 @@
  * engine/native/runner-process/insights.ts, which reads the real header), and the catalog's architecture numbers for a file
  * not downloaded yet. Pure: no I/O.
  */
-import type { Architecture, CatalogEntry, CatalogFile } from "../catalog-schema.js";
+import type { Architecture, CatalogEntry, CatalogFile } from "../catalog.js";
 import type { GgufInsightsTable } from "../../engine/native/insights-table.js";
 
 export interface MemoryNeed {
