@@ -1,5 +1,5 @@
 /**
- * Fakes for the scheduler's unit test: a runner handle whose generations (and embeddings) the test
+ * Fakes for the scheduler's unit test: a runner client whose generations (and embeddings) the test
  * finishes, crashes or watches being cancelled, a launcher whose launches the test resolves, and a clock the
  * test advances. They stand in for I/O only; the scheduler under test is the real one.
  */
