@@ -13,7 +13,7 @@ import { embeddingsRoutes } from "./api/openai/embeddings.js";
 import { responsesRoutes } from "./api/openai/responses.js";
 import type { ResponseRecords } from "./state/response-record.js";
 import { modelsRoutes } from "./api/openai/models.js";
-import type { ChaiModelDirectory } from "./models/model-description.js";
+import type { ChaiModelDirectory } from "./models/description/model-description.js";
 import { wellKnownRoutes, type WellKnownOptions } from "./api/chai/well-known.js";
 import { healthRoutes } from "./api/health.js";
 import { adminRoutes, type AdminOptions } from "./api/admin/index.js";

@@ -4,8 +4,9 @@
  * SHA-256 hashes, the admin password as an scrypt hash; only the setup code is kept as is, because
  * `chaibox setup-code` must be able to print it, and it is deleted once setup is done.
  *
- * The rule for SQL: each store's migrations live next to the code that queries those tables (auth's here,
- * the serving settings', responses' and speeds' in their files under state/); state/db.ts runs them.
+ * The rule for SQL (state/db.ts): each domain owns its tables' SQL and migrations, next to the code that
+ * queries them — auth's here, the speed figures' in models/performance/performance-store.ts; state/db.ts
+ * runs them.
  */
 import type { Migration } from "../state/db.js";
 

@@ -1,6 +1,6 @@
 /**
  * `chaibox bench <model>`: measures an installed model's speed with the fixed benchmark of
- * models/benchmark.ts and stores the figures in the data dir's SQLite state, where `/v1/models` reads them
+ * models/performance/benchmark.ts and stores the figures in the data dir's SQLite state, where `/v1/models` reads them
  * (`performance.source: "measured"`, also in a server already running on the data dir).
  *
  * It runs the engine in this process: the model is loaded into a runner of its own with the settings fit
@@ -14,11 +14,11 @@ import { ChildProcessLauncher, InsightsProbe, runGpuProbe } from "../engine/nati
 import { Scheduler } from "../engine/scheduler.js";
 import { fallbackSnapshot } from "../hardware/fallback.js";
 import { probeHardware } from "../hardware/probe.js";
-import { runBenchmark, GENERATION_TOKENS, LONG_PROMPT_TOKENS, TTFT_RUNS, type BenchmarkResult } from "../models/benchmark.js";
-import { loadPlanner } from "../models/load-plan.js";
+import { runBenchmark, GENERATION_TOKENS, LONG_PROMPT_TOKENS, TTFT_RUNS, type BenchmarkResult } from "../models/performance/benchmark.js";
+import { loadPlanner } from "../models/planning/load-plan.js";
 import { ModelStore } from "../models/store.js";
 import { openStateDatabase, stateDatabasePath } from "../state/db.js";
-import { PerformanceStore, type StoredSpeed } from "../state/performance-store.js";
+import { PerformanceStore, type StoredSpeed } from "../models/performance/performance-store.js";
 import { commonHelp, configFrom, parse, UsageError } from "./args.js";
 import { jsonOutput } from "./format.js";
 

@@ -2,11 +2,11 @@
  * The wire types of Chai (docs/chai-v1.md) as `chaibox/client` returns them. Type-only: they come from the
  * server's own schemas and types, so the client and the server cannot disagree about a field.
  */
-import type { Preference, SelectChoice, SelectRejection } from "../api/chai/select-ranking.js";
+import type { Preference, SelectChoice, SelectRejection } from "../models/selection/select-ranking.js";
 
 export type { ChaiDiscovery, ChaiFeature } from "../api/chai/well-known.js";
-export type { ChaiModel, ChaiModelInfo, ChaiPerformance } from "../models/model-description.js";
-export type { Capability as ChaiCapability, Preference as ChaiPreference, SelectRequirements as ChaiRequirements } from "../api/chai/select-ranking.js";
+export type { ChaiModel, ChaiModelInfo, ChaiPerformance } from "../models/description/model-description.js";
+export type { Capability as ChaiCapability, Preference as ChaiPreference, SelectRequirements as ChaiRequirements } from "../models/selection/select-ranking.js";
 
 /** The answer of `POST /chai/v1/select` (§10). */
 export interface ChaiSelection {

@@ -39,7 +39,7 @@ export async function* streamLease(
     const open = iterator;
     iterator = undefined;
     try {
-      // A consumer that stopped early: abort first so the handle sends cancel, then close its iterator.
+      // A consumer that stopped early: abort first so the client sends cancel, then close its iterator.
       if (!finished) lease.controller.abort();
       await open?.return?.();
     } catch (error) {
@@ -50,7 +50,7 @@ export async function* streamLease(
   };
   try {
     signal.throwIfAborted();
-    iterator = lease.handle.chat(request, lease.controller.signal)[Symbol.asyncIterator]();
+    iterator = lease.client.chat(request, lease.controller.signal)[Symbol.asyncIterator]();
     for (;;) {
       const step = await iterator.next().catch((error: unknown) => {
         iterator = undefined; // it threw, so it has ended: nothing to close

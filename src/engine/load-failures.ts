@@ -5,7 +5,7 @@
  */
 import { stat } from "node:fs/promises";
 import { ChaiboxError, isChaiboxError } from "../errors.js";
-import type { RunnerLauncher } from "./runner-handle.js";
+import type { RunnerLauncher } from "./runner-client.js";
 import { scrubPaths } from "./scrub-paths.js";
 
 /** A failure is retried after this long even if the file is the same: a box may have lacked something then. */

@@ -1,15 +1,15 @@
 /** A model's scheduling state (runner, slots, FIFO queue, keep-alive) and the pure helpers around it. */
 import type { AdmissionOptions, LoadOptions } from "./contract.js";
-import type { RunnerHandle } from "./runner-handle.js";
+import type { RunnerClient } from "./runner-client.js";
 import type { LoadedModelStatus, ModelStats, SchedulerClock } from "./scheduler-types.js";
 import { ChaiboxError } from "../errors.js";
 
 /** Duration assumed for a request until one has been measured: a short answer on a small box. */
 export const assumedRequestMs = 10_000;
 
-/** A runner the scheduler has launched. */
-export interface Runner {
-  readonly handle: RunnerHandle;
+/** The scheduler's record of a runner it has launched: its client, when it loaded, how it may end. */
+export interface LaunchedRunner {
+  readonly client: RunnerClient;
   readonly loadedAt: number;
   /** Set when the scheduler itself stops the runner, so its exit is not reported as a crash. */
   expectedExit: boolean;
@@ -33,7 +33,7 @@ export interface ModelEntry {
   readonly modelId: string;
   /** The settings of the next (or current) load; renewed right before each load. */
   options: LoadOptions;
-  runner: Runner | undefined;
+  runner: LaunchedRunner | undefined;
   /** Waiting for the load mutex, for room, or launching. */
   loading: boolean;
   /** Aborts the launch in progress, when the last request waiting for it leaves. */
@@ -53,7 +53,7 @@ export interface ModelEntry {
 /** One running request's hold on a slot; released exactly once, in the chat's `finally`. */
 export interface Lease {
   readonly entry: ModelEntry;
-  readonly handle: RunnerHandle;
+  readonly client: RunnerClient;
   readonly controller: AbortController;
   readonly startedAt: number;
 }
@@ -119,7 +119,7 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 /** Sequences one runner serves at once: what the runner reports once up, else what it was asked for. */
 export function capacityOf(entry: ModelEntry): number {
-  return Math.max(1, entry.runner?.handle.info.parallel ?? entry.options.parallel);
+  return Math.max(1, entry.runner?.client.info.parallel ?? entry.options.parallel);
 }
 
 /**
@@ -192,12 +192,12 @@ export function checkAdmission(admission: AdmissionOptions | undefined): void {
 }
 
 /**
- * A request's keep-alive replaces the runner's, if `handle` is still the model's runner: the latest admitted
+ * A request's keep-alive replaces the runner's, if `client` is still the model's runner: the latest admitted
  * request wins, as in Ollama. Without one the runner's stays.
  */
-export function applyAdmission(entry: ModelEntry, handle: RunnerHandle, admission: AdmissionOptions | undefined): void {
+export function applyAdmission(entry: ModelEntry, client: RunnerClient, admission: AdmissionOptions | undefined): void {
   const runner = entry.runner;
-  if (admission?.keepAliveMs !== undefined && runner?.handle === handle) runner.keepAliveMs = admission.keepAliveMs;
+  if (admission?.keepAliveMs !== undefined && runner?.client === client) runner.keepAliveMs = admission.keepAliveMs;
 }
 
 /** Whether a keep-alive never expires: negative or infinite. */
@@ -229,8 +229,8 @@ export function loadedStatusOf(entry: ModelEntry): LoadedModelStatus | undefined
   if (!runner) return undefined;
   return {
     modelId: entry.modelId,
-    info: runner.handle.info,
-    pid: runner.handle.pid,
+    info: runner.client.info,
+    pid: runner.client.pid,
     active: entry.active,
     queued: entry.queue.length,
     expiresAt: entry.expiresAt,

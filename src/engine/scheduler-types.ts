@@ -1,6 +1,6 @@
 /** The scheduler's public options and status shapes, and the real clock it runs on by default. */
 import type { LoadedModelInfo, LoadOptions } from "./contract.js";
-import type { RunnerLauncher } from "./runner-handle.js";
+import type { RunnerLauncher } from "./runner-client.js";
 
 /** Time as the scheduler sees it; tests pass a fake one to drive keep-alive and deadlines. */
 export interface SchedulerClock {

@@ -4,9 +4,9 @@
  * loaded. It is pure: runners come from a {@link RunnerLauncher}, time from a {@link SchedulerClock}.
  */
 import type { AdmissionOptions, ChatEvent, ChatRequest, EmbedRequest, EmbedResult, InferenceService, LoadOptions, ModelKind } from "./contract.js";
-import type { RunnerLauncher } from "./runner-handle.js";
+import type { RunnerLauncher } from "./runner-client.js";
 import { realClock, silentLogger, type LoadedModelStatus, type ModelStats, type SchedulerClock, type SchedulerLogger, type SchedulerOptions } from "./scheduler-types.js";
-import { type Lease, type ModelEntry, type Runner, applyAdmission, armKeepAlive, capacityOf, checkAdmission, clearKeepAlive, deferred, enqueue, isIdle, isUnused, keepsForever } from "./model-entry.js";
+import { type Lease, type ModelEntry, type LaunchedRunner, applyAdmission, armKeepAlive, capacityOf, checkAdmission, clearKeepAlive, deferred, enqueue, isIdle, isUnused, keepsForever } from "./model-entry.js";
 import { leastRecentlyUsedIdle, loadedStatusOf, newEntry, nextAverageMs, queueFullError, settleUnload, shuttingDownError, statsOf, takeFair } from "./model-entry.js";
 import { callLease, streamLease, type LeaseHooks } from "./lease-stream.js";
 import { wrongModelKindError } from "./model-kind.js";
@@ -64,7 +64,7 @@ export class Scheduler implements InferenceService {
    */
   async embed(modelId: string, request: EmbedRequest, signal: AbortSignal, admission?: AdmissionOptions): Promise<EmbedResult> {
     const lease = await this.acquire(modelId, "embedding", signal, admission);
-    return callLease(lease, signal, this.hooksFor(lease, signal), (inner) => lease.handle.embed(request, inner));
+    return callLease(lease, signal, this.hooksFor(lease, signal), (inner) => lease.client.embed(request, inner));
   }
 
   /**
@@ -77,7 +77,7 @@ export class Scheduler implements InferenceService {
     if (entry?.runner && !this.shuttingDown) {
       signal.throwIfAborted();
       entry.lastUsed = ++this.useCounter;
-      applyAdmission(entry, entry.runner.handle, admission);
+      applyAdmission(entry, entry.runner.client, admission);
       if (isIdle(entry)) this.onIdle(entry);
       return;
     }
@@ -167,9 +167,9 @@ export class Scheduler implements InferenceService {
     checkAdmission(admission);
     const lease = await this.admit(modelId, kind, signal, admission?.owner ?? "");
     // Granted to a waiter when the runner came up: only now is the kind known.
-    const actual = lease.handle.info.kind;
+    const actual = lease.client.info.kind;
     if (kind === undefined || actual === kind) {
-      applyAdmission(lease.entry, lease.handle, admission);
+      applyAdmission(lease.entry, lease.client, admission);
       return lease;
     }
     this.release(lease, false);
@@ -180,9 +180,9 @@ export class Scheduler implements InferenceService {
     if (signal.aborted) return error;
     if (this.shuttingDown && lease.controller.signal.aborted) return shuttingDownError();
     const runner = lease.entry.runner;
-    if (isChaiboxError(error) && error.code === "runner_crashed" && runner?.handle === lease.handle) {
+    if (isChaiboxError(error) && error.code === "runner_crashed" && runner?.client === lease.client) {
       // The process may linger after its IPC broke; stop (and if need be kill) it rather than wait for exit.
-      this.log.warn({ modelId: lease.entry.modelId, pid: lease.handle.pid }, "runner reported a crash; replacing it");
+      this.log.warn({ modelId: lease.entry.modelId, pid: lease.client.pid }, "runner reported a crash; replacing it");
       void this.retire(lease.entry, "runner crashed", false);
     }
     return error;
@@ -204,7 +204,7 @@ export class Scheduler implements InferenceService {
         this.models.set(modelId, entry);
       }
     }
-    const known = entry.runner?.handle.info.kind;
+    const known = entry.runner?.client.info.kind;
     if (known !== undefined && kind !== undefined && known !== kind) throw wrongModelKindError(modelId, known);
     const capacity = capacityOf(entry);
     if (entry.runner && entry.queue.length === 0 && entry.active < capacity) return this.grant(entry);
@@ -229,7 +229,7 @@ export class Scheduler implements InferenceService {
     clearKeepAlive(entry, this.clock);
     const lease: Lease = {
       entry,
-      handle: runner.handle,
+      client: runner.client,
       controller: new AbortController(),
       startedAt: this.clock.now(),
     };
@@ -280,13 +280,13 @@ export class Scheduler implements InferenceService {
       this.log.info({ modelId: entry.modelId, ...(entry.options.summary !== undefined && { plan: entry.options.summary }) }, "loading model");
       const startedAt = this.clock.now();
       entry.launchAbort = launch;
-      const handle = await this.launcher.launch(entry.modelId, entry.options, launch.signal).finally(() => {
+      const client = await this.launcher.launch(entry.modelId, entry.options, launch.signal).finally(() => {
         entry.launchAbort = undefined;
       });
-      const runner: Runner = { handle, loadedAt: this.clock.now(), expectedExit: false, keepAliveMs: undefined };
+      const runner: LaunchedRunner = { client, loadedAt: this.clock.now(), expectedExit: false, keepAliveMs: undefined };
       entry.runner = runner;
       this.watch(entry, runner);
-      this.log.info({ modelId: entry.modelId, pid: handle.pid, ms: runner.loadedAt - startedAt }, "model loaded");
+      this.log.info({ modelId: entry.modelId, pid: client.pid, ms: runner.loadedAt - startedAt }, "model loaded");
       // stop() rejected the waiters already; this runner must not outlive it.
       if (this.shuttingDown) await this.retire(entry, "shutdown");
     } catch (error) {
@@ -327,21 +327,21 @@ export class Scheduler implements InferenceService {
     }
   }
 
-  private watch(entry: ModelEntry, runner: Runner): void {
+  private watch(entry: ModelEntry, runner: LaunchedRunner): void {
     const onExit = (exit: { code: number | null; signal: string | null }): void => {
       if (!runner.expectedExit) {
-        this.log.warn({ modelId: entry.modelId, pid: runner.handle.pid, ...exit }, "runner exited unexpectedly");
+        this.log.warn({ modelId: entry.modelId, pid: runner.client.pid, ...exit }, "runner exited unexpectedly");
       }
       if (entry.runner !== runner) return;
       entry.runner = undefined;
       clearKeepAlive(entry, this.clock);
       settleUnload(entry);
-      // Waiters get a fresh runner; in-flight chats have failed with runner_crashed from their handle.
+      // Waiters get a fresh runner; in-flight chats have failed with runner_crashed from their client.
       this.pump(entry);
       this.forgetIfUnused(entry);
       this.notify();
     };
-    void runner.handle.exited.then(onExit, () => onExit({ code: null, signal: null }));
+    void runner.client.exited.then(onExit, () => onExit({ code: null, signal: null }));
   }
 
   /** Starts the keep-alive of a model that went idle: its runner's own (a request set it) or the scheduler's. */
@@ -369,8 +369,8 @@ export class Scheduler implements InferenceService {
     clearKeepAlive(entry, this.clock);
     const waiters = entry.unloadWaiters.splice(0);
     entry.unloadRequested = false;
-    this.log.info({ modelId: entry.modelId, pid: runner.handle.pid, reason }, "stopping runner");
-    const stopped: Promise<void> = runner.handle
+    this.log.info({ modelId: entry.modelId, pid: runner.client.pid, reason }, "stopping runner");
+    const stopped: Promise<void> = runner.client
       .stop()
       .catch((error: unknown) => {
         this.log.warn({ modelId: entry.modelId, err: error }, "stopping the runner failed");

@@ -64,7 +64,7 @@ function graphicsWords(snapshot: HardwareSnapshot): string | undefined {
 
 /**
  * The box in one plain sentence, for people: "4 cores, 16.8 GB memory, Intel graphics: models up to about
- * 8B parameters run well". `abilities` is the second half (models/preselect.ts says it from fit).
+ * 8B parameters run well". `abilities` is the second half (models/planning/preselect.ts says it from fit).
  */
 export function hardwareSummary(snapshot: HardwareSnapshot, abilities: string): string {
   const parts = [`${snapshot.cpu.physicalCores} cores`, `${formatMemory(snapshot.memory.totalBytes)} memory`];

@@ -1,6 +1,6 @@
 /**
  * What the hardware probe learns from node-llama-cpp about the GPUs it can use: the report of the GPU probe
- * child (engine/native/runner/gpu-probe.ts), and the port through which the probe asks for one. The child
+ * child (engine/native/runner-process/gpu-probe.ts), and the port through which the probe asks for one. The child
  * and its wire format live in engine/native; this layer only declares what it needs.
  */
 import { Type, type Static } from "@sinclair/typebox";

@@ -1,7 +1,7 @@
 /**
  * HardwareSnapshot: what chaibox knows about the machine it runs on. The probe (probe.ts) produces one; a
  * saved snapshot (`--hardware FILE`) stands in for the real machine in simulations and tests, and fit
- * (models/fit.ts) decides from one. Versioned, so a file saved by an older chaibox is refused with a clear
+ * (models/planning/fit.ts) decides from one. Versioned, so a file saved by an older chaibox is refused with a clear
  * reason instead of being misread.
  */
 import { Type, type Static } from "@sinclair/typebox";

@@ -1,7 +1,7 @@
 /** What feeds {@link ChaiboxMetrics} from the inference pipeline and the runner launcher (which it wraps, unchanged otherwise). */
 import { isChaiboxError } from "../errors.js";
 import type { InferenceMetricsSink } from "../engine/pipeline/index.js";
-import type { RunnerHandle, RunnerLauncher } from "../engine/runner-handle.js";
+import type { RunnerClient, RunnerLauncher } from "../engine/runner-client.js";
 import type { ChaiboxMetrics } from "./registry.js";
 
 /** Counts runner starts, failed loads, crashes (an exit nobody asked for with `stop`) and restarts after a crash. */
@@ -9,25 +9,25 @@ export function instrumentLauncher(launcher: RunnerLauncher, metrics: ChaiboxMet
   const crashed = new Set<string>();
   return {
     async launch(modelId, options, signal) {
-      const handle = await launcher.launch(modelId, options, signal).catch((error: unknown) => {
+      const client = await launcher.launch(modelId, options, signal).catch((error: unknown) => {
         if (isChaiboxError(error) && error.code === "model_load_failed") metrics.runnerLoadFailures.inc({ model: modelId });
         throw error;
       });
       metrics.runnerStarts.inc({ model: modelId });
       if (crashed.delete(modelId)) metrics.runnerRestarts.inc({ model: modelId });
       let stopping = false;
-      void handle.exited.then(() => {
+      void client.exited.then(() => {
         if (stopping) return;
         metrics.runnerCrashes.inc({ model: modelId });
         crashed.add(modelId);
       });
-      const stop = handle.stop.bind(handle);
-      // The handle is the launcher's own object: stop() is wrapped in place so identity checks still hold.
-      (handle as { stop: RunnerHandle["stop"] }).stop = (deadlineMs) => {
+      const stop = client.stop.bind(client);
+      // The client is the launcher's own object: stop() is wrapped in place so identity checks still hold.
+      (client as { stop: RunnerClient["stop"] }).stop = (deadlineMs) => {
         stopping = true;
         return stop(deadlineMs);
       };
-      return handle;
+      return client;
     },
   };
 }

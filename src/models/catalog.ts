@@ -9,7 +9,8 @@ import { ChaiboxError } from "../errors.js";
 import { packageRoot } from "../package-root.js";
 import { CatalogSchema, type Catalog, type CatalogEntry, type CatalogFile } from "./catalog-schema.js";
 
-export type { Catalog, CatalogEntry, CatalogFile } from "./catalog-schema.js";
+/** The catalog's types, owned here; catalog-schema.ts is the file format they come from. */
+export type { Architecture, Catalog, CatalogEntry, CatalogFile } from "./catalog-schema.js";
 
 /** config/catalog.json of this installation (the package ships it next to dist/). */
 export const defaultCatalogPath = join(packageRoot, "config", "catalog.json");

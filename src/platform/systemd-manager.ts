@@ -5,7 +5,7 @@
  */
 import { constants } from "node:os";
 import dbus, { type ClientInterface, type MessageBus } from "dbus-next";
-import type { UnitProperty } from "./runner-unit.js";
+import type { UnitProperty } from "./runner-unit-spec.js";
 
 const SYSTEMD_NAME = "org.freedesktop.systemd1";
 const SYSTEMD_PATH = "/org/freedesktop/systemd1";

@@ -1,10 +1,10 @@
 /**
  * engine's {@link RunnerUnits} port over systemd's manager: each runner a transient service with the name,
- * memory limit and hardening of runner-unit.ts, followed and signalled over D-Bus (systemd-manager.ts).
+ * memory limit and hardening of runner-unit-spec.ts, followed and signalled over D-Bus (systemd-manager.ts).
  * systemd's error names become the port's {@link RunnerUnitError} reasons, so the launcher knows no D-Bus.
  */
 import { RunnerUnitError, type RunnerUnitRequest, type RunnerUnits, type RunnerUnitWatch } from "../engine/native/client.js";
-import { runnerMemoryMax, runnerUnitName, runnerUnitProperties } from "./runner-unit.js";
+import { runnerMemoryMax, runnerUnitName, runnerUnitProperties } from "./runner-unit-spec.js";
 import { dbusErrorName, type SystemdManager } from "./systemd-manager.js";
 
 /** The error as the port's reason when systemd said `name`; else the error as it came. */

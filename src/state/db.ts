@@ -1,8 +1,10 @@
 /**
  * chaibox's SQLite state (`<dataDir>/state.db`, better-sqlite3): one database, opened once by the
- * composition root and handed to the modules that keep state. Each module owns its tables and brings its
- * own migrations, applied in order and recorded by name, so modules never have to coordinate on a global
- * schema version. WAL mode: a reader never blocks the writer, and a crash loses at most the transaction in
+ * composition root and handed to the modules that keep state, and the migration runner. The rule for SQL:
+ * each domain owns its tables, their SQL and their migrations, in its own folder next to the code that
+ * queries them (auth/, models/performance/); state/ holds this database, the runner, and the stores of what
+ * belongs to the box as a whole (its identity, serving settings, stored responses). Migrations are applied
+ * in order and recorded by name, so modules never have to coordinate on a global schema version. WAL mode: a reader never blocks the writer, and a crash loses at most the transaction in
  * flight.
  */
 import Database from "better-sqlite3";
@@ -41,6 +43,11 @@ export function openStateDatabase(path: string): StateDatabase {
   db.pragma("busy_timeout = 5000");
   db.exec("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)");
   return db;
+}
+
+/** Whether the database answers a query: the health check that systemd's watchdog pings rely on. */
+export function databaseAnswers(db: StateDatabase): boolean {
+  return db.prepare("SELECT 1 AS ok").get() !== undefined;
 }
 
 /** Applies the migrations of one module that have not run yet, each in its own transaction. */

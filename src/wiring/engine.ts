@@ -11,7 +11,7 @@ import { Scheduler } from "../engine/scheduler.js";
 import type { HardwareSnapshot } from "../hardware/snapshot.js";
 import { instrumentLauncher } from "../metrics/instrument.js";
 import type { ChaiboxMetrics } from "../metrics/registry.js";
-import { loadPlanner, type LoadPlanDeps } from "../models/load-plan.js";
+import { loadPlanner, type LoadPlanDeps } from "../models/planning/load-plan.js";
 import type { ModelStore } from "../models/store.js";
 import type { ServingSettings } from "../state/serving-settings.js";
 import { chooseLauncher, type LauncherChoice } from "./launcher.js";

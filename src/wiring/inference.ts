@@ -7,19 +7,19 @@
 import type { Logger } from "pino";
 import type { AuthService } from "../auth/service.js";
 import { durationMs, type Config } from "../config/schema.js";
-import { chooseModel } from "../api/chai/auto-model.js";
+import { chooseModel } from "../models/selection/auto-model.js";
 import { inferencePipeline, type RunInference } from "../engine/pipeline/index.js";
 import type { Scheduler } from "../engine/scheduler.js";
 import { inferenceMetrics } from "../metrics/instrument.js";
 import type { ChaiboxMetrics } from "../metrics/registry.js";
-import { BackgroundBenchmarks } from "../models/background-bench.js";
+import { BackgroundBenchmarks } from "../models/performance/background-bench.js";
 import { defaultCatalogPath, loadCatalog } from "../models/catalog.js";
-import { liveSpeedPorts, modelIsReady } from "../models/live-speed.js";
-import { modelPlanner, type LoadPlanDeps } from "../models/load-plan.js";
-import { ModelInfoDirectory } from "../models/model-info.js";
+import { liveSpeedPorts, modelIsReady } from "../models/performance/live-speed.js";
+import { modelPlanner, type LoadPlanDeps } from "../models/planning/load-plan.js";
+import { ModelInfoDirectory } from "../models/description/model-info.js";
 import type { ModelStore } from "../models/store.js";
 import type { StateDatabase } from "../state/db.js";
-import { PerformanceStore } from "../state/performance-store.js";
+import { PerformanceStore } from "../models/performance/performance-store.js";
 
 /** The catalog file in use: `models.catalogFile`, else the one chaibox ships. */
 export function catalogPath(config: Config): string {

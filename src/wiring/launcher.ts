@@ -3,7 +3,7 @@
  * talk to it over D-Bus, else child processes. Decided once at start and logged in one line saying why. The
  * composition root's choice: engine/ offers both launchers, platform/ the systemd side of the units.
  */
-import type { RunnerLauncher } from "../engine/runner-handle.js";
+import type { RunnerLauncher } from "../engine/runner-client.js";
 import { ChildProcessLauncher, SystemdLauncher, type RunnerLogger } from "../engine/native/client.js";
 import { SystemdManager } from "../platform/systemd-manager.js";
 import { SystemdRunnerUnits } from "../platform/systemd-runner-units.js";

@@ -4,6 +4,7 @@
  */
 import type { ServiceFigures } from "../platform/service-state.js";
 import type { RunningServer } from "../main.js";
+import { databaseAnswers } from "../state/db.js";
 
 /** The figures of {@link ServiceFigures} read from a running server's store, scheduler, pulls and database. */
 export function serviceFigures(server: Pick<RunningServer, "store" | "scheduler" | "pulls" | "db">): ServiceFigures {
@@ -11,6 +12,6 @@ export function serviceFigures(server: Pick<RunningServer, "store" | "scheduler"
     installed: async () => (await server.store.list()).length,
     loaded: () => server.scheduler.loaded().map((m) => m.modelId),
     downloading: () => server.pulls.list().filter((p) => p.state === "queued" || p.state === "downloading" || p.state === "verifying").length,
-    healthy: () => server.db.prepare("SELECT 1 AS ok").get() !== undefined,
+    healthy: () => databaseAnswers(server.db),
   };
 }

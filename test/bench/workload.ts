@@ -1,9 +1,9 @@
 /**
  * The workload both sides run: the same messages, sampling and limits, so the only difference between the
  * baseline and chaibox is chaibox itself (HTTP, scheduler, IPC, runner). The prompts are `chaibox bench`'s
- * (src/models/benchmark-workload.ts), so the figures of both compare.
+ * (src/models/performance/benchmark-workload.ts), so the figures of both compare.
  */
-import { corpusText, shortPrompt, summaryPrompt } from "../../src/models/benchmark-workload.js";
+import { corpusText, shortPrompt, summaryPrompt } from "../../src/models/performance/benchmark-workload.js";
 
 /** One chat message, as both sides send it (OpenAI roles; the baseline maps them to a chat history). */
 export interface BenchMessage {

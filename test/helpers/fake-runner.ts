@@ -1,11 +1,11 @@
 /**
- * Fakes for the scheduler's unit test: a runner handle whose generations (and embeddings) the test
+ * Fakes for the scheduler's unit test: a runner client whose generations (and embeddings) the test
  * finishes, crashes or watches being cancelled, a launcher whose launches the test resolves, and a clock the
  * test advances. They stand in for I/O only; the scheduler under test is the real one.
  */
 import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, LoadedModelInfo, LoadOptions, ModelKind } from "../../src/engine/contract.js";
 import { wrongModelKindError } from "../../src/engine/model-kind.js";
-import type { RunnerHandle, RunnerLauncher } from "../../src/engine/runner-handle.js";
+import type { RunnerClient, RunnerLauncher } from "../../src/engine/runner-client.js";
 import type { SchedulerClock } from "../../src/engine/scheduler.js";
 import { ChaiboxError } from "../../src/errors.js";
 
@@ -51,7 +51,7 @@ export const FAKE_EMBEDDING_LENGTH = 8;
 
 type Exit = { code: number | null; signal: string | null };
 
-export class FakeRunner implements RunnerHandle {
+export class FakeRunner implements RunnerClient {
   readonly info: LoadedModelInfo;
   readonly calls: FakeCall[] = [];
   readonly embedCalls: FakeEmbedCall[] = [];
@@ -169,8 +169,8 @@ export class FakeLauncher implements RunnerLauncher {
   readonly kinds = new Map<string, ModelKind>();
   private nextPid = 1000;
 
-  launch(modelId: string, options: LoadOptions, signal?: AbortSignal): Promise<RunnerHandle> {
-    const result = deferred<RunnerHandle>();
+  launch(modelId: string, options: LoadOptions, signal?: AbortSignal): Promise<RunnerClient> {
+    const result = deferred<RunnerClient>();
     signal?.addEventListener("abort", () => result.reject(new Error("launch abandoned")), { once: true });
     const launch: FakeLaunch = {
       modelId,

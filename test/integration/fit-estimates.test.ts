@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InsightsProbe } from "../../src/engine/native/launcher/insights-probe.js";
 import { presets } from "../../src/gguf/presets.js";
-import type { CatalogEntry } from "../../src/models/catalog-schema.js";
-import { catalogEstimator, insightsEstimator, type FileEstimator } from "../../src/models/estimate.js";
+import type { CatalogEntry } from "../../src/models/catalog.js";
+import { catalogEstimator, insightsEstimator, type FileEstimator } from "../../src/models/planning/estimate.js";
 import type { GgufInsightsTable } from "../../src/engine/native/insights-table.js";
 import { ensureTestModels } from "../helpers/models.js";
 

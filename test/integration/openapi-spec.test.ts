@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { TSchema } from "@sinclair/typebox";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChaiModelInfoSchema } from "../../src/models/model-description.js";
+import { ChaiModelInfoSchema } from "../../src/models/description/model-description.js";
 import { repoRoot } from "../helpers/cli.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 

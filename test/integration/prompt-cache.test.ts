@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage, ChatRequest, LoadOptions } from "../../src/engine/contract.js";
 import { ChildProcessLauncher, type RunnerLogger } from "../../src/engine/native/client.js";
-import type { RunnerHandle } from "../../src/engine/runner-handle.js";
+import type { RunnerClient } from "../../src/engine/runner-client.js";
 import { nativeEngine } from "../../src/engine/native/engine-files.js";
 import { collectEvents, type ChatResult } from "../helpers/chat-events.js";
 import { testModelPath } from "../helpers/models.js";
@@ -38,7 +38,7 @@ function turn(system: string, question: string): ChatMessage[] {
   ];
 }
 
-async function run(runner: RunnerHandle, request: ChatRequest): Promise<ChatResult & { done: NonNullable<ChatResult["done"]> }> {
+async function run(runner: RunnerClient, request: ChatRequest): Promise<ChatResult & { done: NonNullable<ChatResult["done"]> }> {
   const result = await collectEvents(runner.chat(request, neverAborted));
   expect(result.error).toBeUndefined();
   expect(result.done).toBeDefined();
@@ -47,8 +47,8 @@ async function run(runner: RunnerHandle, request: ChatRequest): Promise<ChatResu
 
 let runtimeDir: string;
 let launcher: ChildProcessLauncher;
-let cached: RunnerHandle;
-let uncached: RunnerHandle;
+let cached: RunnerClient;
+let uncached: RunnerClient;
 
 function loadOptions(promptCache: boolean): LoadOptions {
   return { modelPath: testModelPath("tiny"), contextSize: 1024, parallel: 2, threads: 1, gpuLayers: 0, promptCache };

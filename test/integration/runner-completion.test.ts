@@ -8,7 +8,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatRequest, JsonSchema, SamplingOptions } from "../../src/engine/contract.js";
 import { ChildProcessLauncher } from "../../src/engine/native/client.js";
-import type { RunnerHandle } from "../../src/engine/runner-handle.js";
+import type { RunnerClient } from "../../src/engine/runner-client.js";
 import { ChaiboxError } from "../../src/errors.js";
 import { collectEvents as collect, type ChatResult } from "../helpers/chat-events.js";
 import { testModelPath } from "../helpers/models.js";
@@ -33,7 +33,7 @@ function errorOf(result: ChatResult, code: string): ChaiboxError {
 }
 
 let runtimeDir: string;
-let runner: RunnerHandle;
+let runner: RunnerClient;
 
 beforeAll(async () => {
   runtimeDir = await mkdtemp(join(tmpdir(), "chaibox-runner-completion-"));

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatEvent, EmbedRequest, LoadOptions } from "../../src/engine/contract.js";
 import { ChildProcessLauncher } from "../../src/engine/native/client.js";
-import type { RunnerHandle } from "../../src/engine/runner-handle.js";
+import type { RunnerClient } from "../../src/engine/runner-client.js";
 import { ChaiboxError } from "../../src/errors.js";
 import { ensureTestModels, testModelPath } from "../helpers/models.js";
 
@@ -17,7 +17,7 @@ const CONTEXT = 256;
 
 let runtimeDir: string;
 let launcher: ChildProcessLauncher;
-let embedder: RunnerHandle;
+let embedder: RunnerClient;
 
 function loadOptions(overrides: Partial<LoadOptions> = {}): LoadOptions {
   return { modelPath: testModelPath("embed"), contextSize: CONTEXT, parallel: 2, threads: 1, gpuLayers: 0, ...overrides };

@@ -10,7 +10,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatEvent, ChatRequest, JsonSchema, LoadOptions } from "../../src/engine/contract.js";
 import { ChildProcessLauncher, type RunnerLogger } from "../../src/engine/native/client.js";
-import type { RunnerHandle } from "../../src/engine/runner-handle.js";
+import type { RunnerClient } from "../../src/engine/runner-client.js";
 import { ChaiboxError } from "../../src/errors.js";
 import { readGgufHeader } from "../../src/gguf/reader.js";
 import { collectEvents as collect } from "../helpers/chat-events.js";
@@ -88,7 +88,7 @@ afterAll(async () => {
 });
 
 describe("runner with the tiny model", () => {
-  let runner: RunnerHandle;
+  let runner: RunnerClient;
 
   beforeAll(async () => {
     runner = await launcher.launch("tiny", loadOptions());

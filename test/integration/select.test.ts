@@ -4,7 +4,7 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SelectResult } from "../../src/api/chai/select-ranking.js";
+import type { SelectResult } from "../../src/models/selection/select-ranking.js";
 import { ensureTestModels } from "../helpers/models.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 

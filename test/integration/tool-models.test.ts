@@ -5,7 +5,7 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChaiModel } from "../../src/models/model-description.js";
+import type { ChaiModel } from "../../src/models/description/model-description.js";
 import { ensureTestModels } from "../helpers/models.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 

@@ -238,7 +238,7 @@ chat >/dev/null || fail "the chat request without the polkit rule failed"
 c journalctl -u chaibox.service --no-pager | has "systemd refused to start a runner unit: runners start as child processes" \
   || fail "the fallback to child processes was not logged"
 tree=$(c systemd-cgls --no-pager --full -u chaibox.service)
-[ "$(grep -c 'runner/main.js' <<<"$tree")" = 1 ] || fail "the runner is not a child process in chaibox.service:
+[ "$(grep -c 'runner-process/main.js' <<<"$tree")" = 1 ] || fail "the runner is not a child process in chaibox.service:
 $tree"
 c systemctl stop chaibox.service
 pass "systemd refused the unit; the runner ran as a child process of chaibox, with one warning"

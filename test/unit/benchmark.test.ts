@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult } from "../../src/engine/contract.js";
 import type { LoadedModelStatus } from "../../src/engine/scheduler-types.js";
 import { ChaiboxError } from "../../src/errors.js";
-import { BackgroundBenchmarks } from "../../src/models/background-bench.js";
-import { GENERATION_TOKENS, median, runBenchmark, TTFT_RUNS } from "../../src/models/benchmark.js";
+import { BackgroundBenchmarks } from "../../src/models/performance/background-bench.js";
+import { GENERATION_TOKENS, median, runBenchmark, TTFT_RUNS } from "../../src/models/performance/benchmark.js";
 import type { ModelTraits } from "../../src/engine/native/model-traits.js";
 import type { StoredModel } from "../../src/models/store.js";
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ChaiboxError } from "../../src/errors.js";
 import { findCatalogFile, isCatalogRef, loadCatalog, parseCatalog, type Catalog, type CatalogEntry } from "../../src/models/catalog.js";
-import { bitsPerWeight, estimateFileBytes } from "../../src/models/quant.js";
+import { bitsPerWeight, estimateFileBytes } from "../../src/models/planning/quant.js";
 
 let catalog: Catalog;
 

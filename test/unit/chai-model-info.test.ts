@@ -1,16 +1,16 @@
 /** The `chai` object of each model: assembled from the manifest, the file's traits, fit or the runner, and SQLite. */
 import { Value } from "@sinclair/typebox/value";
 import { describe, expect, it } from "vitest";
-import { ChaiModelInfoSchema } from "../../src/models/model-description.js";
+import { ChaiModelInfoSchema } from "../../src/models/description/model-description.js";
 import type { LoadedModelInfo } from "../../src/engine/contract.js";
 import type { LoadedModelStatus } from "../../src/engine/scheduler-types.js";
-import type { Catalog } from "../../src/models/catalog-schema.js";
+import type { Catalog } from "../../src/models/catalog.js";
 import type { GgufInsightsTable } from "../../src/engine/native/insights-table.js";
-import type { ModelPlan } from "../../src/models/load-plan.js";
-import { describeModel, ModelInfoDirectory, type ModelInfoSources } from "../../src/models/model-info.js";
+import type { ModelPlan } from "../../src/models/planning/load-plan.js";
+import { describeModel, ModelInfoDirectory, type ModelInfoSources } from "../../src/models/description/model-info.js";
 import type { ModelTraits } from "../../src/engine/native/model-traits.js";
 import type { StoredModel } from "../../src/models/store.js";
-import type { StoredSpeed } from "../../src/state/performance-store.js";
+import type { StoredSpeed } from "../../src/models/performance/performance-store.js";
 
 const chatTraits: ModelTraits = {
   architecture: "qwen3",

@@ -7,7 +7,7 @@ import { EmbeddingsBody } from "../../src/api/openai/embeddings-schema.js";
 import { normalizeError, openAiError } from "../../src/api/errors.js";
 import { float32Base64, fromFloat32Base64 } from "../../src/engine/float32.js";
 import { modelKindOf, wrongModelKindError } from "../../src/engine/model-kind.js";
-import { unitVector } from "../../src/engine/native/runner/embed.js";
+import { unitVector } from "../../src/engine/native/runner-process/embed.js";
 import { ChaiboxError } from "../../src/errors.js";
 
 function failure(fn: () => unknown): { code: string; param: string | undefined; message: string } {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ChatEvent } from "../../src/engine/contract.js";
-import { EventCoalescer } from "../../src/engine/native/runner/event-coalescer.js";
+import { EventCoalescer } from "../../src/engine/native/runner-process/event-coalescer.js";
 
 describe("EventCoalescer", () => {
   let clock = 0;

@@ -1,7 +1,7 @@
 /** Fit candidates from the catalog and the installed models (pure). */
 import { describe, expect, it } from "vitest";
-import { buildCandidates, type InstalledModel } from "../../src/models/candidates.js";
-import type { Catalog } from "../../src/models/catalog-schema.js";
+import { buildCandidates, type InstalledModel } from "../../src/models/planning/candidates.js";
+import type { Catalog } from "../../src/models/catalog.js";
 import type { GgufInsightsTable } from "../../src/engine/native/insights-table.js";
 import type { ModelManifest } from "../../src/models/manifest.js";
 

@@ -8,10 +8,10 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadHardwareSnapshot } from "../../src/hardware/load.js";
 import type { HardwareSnapshot } from "../../src/hardware/snapshot.js";
-import { buildCandidates } from "../../src/models/candidates.js";
+import { buildCandidates } from "../../src/models/planning/candidates.js";
 import { loadCatalog, type Catalog } from "../../src/models/catalog.js";
-import { defaultFitPolicy, fitModels, type FitPolicy, type FitResult } from "../../src/models/fit.js";
-import { autoParallel } from "../../src/models/load-plan.js";
+import { defaultFitPolicy, fitModels, type FitPolicy, type FitResult } from "../../src/models/planning/fit.js";
+import { autoParallel } from "../../src/models/planning/load-plan.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/hardware/", import.meta.url));
 const policyFor = (snapshot: HardwareSnapshot): FitPolicy => ({ ...defaultFitPolicy, parallel: autoParallel(snapshot) });

@@ -1,8 +1,8 @@
 /** fit (pure): layouts that fit, offload preference, unified memory, context sizing, speed floor, overrides. */
 import { describe, expect, it } from "vitest";
-import type { CatalogEntry } from "../../src/models/catalog-schema.js";
-import { catalogEstimator } from "../../src/models/estimate.js";
-import { defaultFitPolicy, fitModels, growContext, type FitCandidate, type FitPolicy } from "../../src/models/fit.js";
+import type { CatalogEntry } from "../../src/models/catalog.js";
+import { catalogEstimator } from "../../src/models/planning/estimate.js";
+import { defaultFitPolicy, fitModels, growContext, type FitCandidate, type FitPolicy } from "../../src/models/planning/fit.js";
 import type { HardwareSnapshot } from "../../src/hardware/snapshot.js";
 
 const GB = 1e9;

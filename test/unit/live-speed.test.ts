@@ -4,8 +4,8 @@ import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, InferenceServic
 import { collectChat } from "../../src/engine/collect.js";
 import { engineStage } from "../../src/engine/pipeline/index.js";
 import { liveSpeedStep } from "../../src/engine/pipeline/live-speed.js";
-import { liveSpeedPorts, sampleOf, type ChatTiming, type LiveSpeedOptions } from "../../src/models/live-speed.js";
-import type { SpeedSample } from "../../src/state/performance-store.js";
+import { liveSpeedPorts, sampleOf, type ChatTiming, type LiveSpeedOptions } from "../../src/models/performance/live-speed.js";
+import type { SpeedSample } from "../../src/models/performance/performance-store.js";
 
 const base: ChatTiming = { startMs: 0, firstTextMs: 100, lastTextMs: 1100, ready: true, promptTokens: 40, completionTokens: 51, toolCalls: false };
 

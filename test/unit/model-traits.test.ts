@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { resolveChatWrapper, type GgufFileInfo } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
-import { wrapperTraits } from "../../src/engine/native/runner/traits.js";
+import { wrapperTraits } from "../../src/engine/native/runner-process/traits.js";
 import { LLAMA31_TEMPLATE, QWEN25_TEMPLATE } from "../../src/gguf/chat-templates.js";
 import { CHATML_TEMPLATE } from "../../src/gguf/presets.js";
 import { poolingName } from "../../src/engine/native/model-traits.js";

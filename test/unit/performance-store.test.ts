@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStateDatabase, stateDatabasePath } from "../../src/state/db.js";
-import { LIVE_AVERAGE_WEIGHT, movingAverage, PerformanceStore } from "../../src/state/performance-store.js";
+import { LIVE_AVERAGE_WEIGHT, movingAverage, PerformanceStore } from "../../src/models/performance/performance-store.js";
 
 const dirs: string[] = [];
 afterAll(async () => {

@@ -3,16 +3,16 @@
 import { describe, expect, it } from "vitest";
 import type { LlamaChatResponseChunk, LlamaModel, Token } from "node-llama-cpp";
 import type { ChatEvent, ChatMessage, ChatRequest } from "../../src/engine/contract.js";
-import { responseChunkHandler } from "../../src/engine/native/runner/chat.js";
-import { toChatHistory, withInstruction, withoutOldestTurn } from "../../src/engine/native/runner/history.js";
+import { responseChunkHandler } from "../../src/engine/native/runner-process/chat.js";
+import { toChatHistory, withInstruction, withoutOldestTurn } from "../../src/engine/native/runner-process/history.js";
 import {
   compileJsonCheck,
   findNonFiniteNumber,
   parseChecked,
   toGrammarSchema,
-} from "../../src/engine/native/runner/json-output.js";
-import { DEFAULT_TEMPERATURE, toSamplingSettings } from "../../src/engine/native/runner/sampling.js";
-import { forcedCallGrammarSchema, parseForcedCall, resolveToolMode } from "../../src/engine/native/runner/tools.js";
+} from "../../src/engine/native/runner-process/json-output.js";
+import { DEFAULT_TEMPERATURE, toSamplingSettings } from "../../src/engine/native/runner-process/sampling.js";
+import { forcedCallGrammarSchema, parseForcedCall, resolveToolMode } from "../../src/engine/native/runner-process/tools.js";
 import { ChaiboxError } from "../../src/errors.js";
 
 function codeOf(fn: () => unknown): string | undefined {

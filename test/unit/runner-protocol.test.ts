@@ -10,7 +10,7 @@ import {
   type ApiToRunnerMessage,
   type EncodedEmbedResult,
   type RunnerToApiMessage,
-} from "../../src/engine/native/runner/protocol.js";
+} from "../../src/engine/native/runner-process/protocol.js";
 
 describe("runner protocol framing", () => {
   it("encodes one message per line, escaping newlines inside strings", () => {

@@ -1,8 +1,8 @@
 /** select (pure): requirements, rejections with every failed requirement, ranking by preference; model "auto". */
 import { describe, expect, it } from "vitest";
-import { chooseModel, requirementsOf } from "../../src/api/chai/auto-model.js";
-import type { ChaiModel, ChaiModelInfo } from "../../src/models/model-description.js";
-import { selectModels } from "../../src/api/chai/select-ranking.js";
+import { chooseModel, requirementsOf } from "../../src/models/selection/auto-model.js";
+import type { ChaiModel, ChaiModelInfo } from "../../src/models/description/model-description.js";
+import { selectModels } from "../../src/models/selection/select-ranking.js";
 import { ChaiboxError } from "../../src/errors.js";
 import type { ChatRequest } from "../../src/engine/contract.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MIN_PROMPT_SIMILARITY, pickSequence, reusablePrefix } from "../../src/engine/native/runner/sequence-slots.js";
+import { MIN_PROMPT_SIMILARITY, pickSequence, reusablePrefix } from "../../src/engine/native/runner-process/sequence-slots.js";
 import type { Token } from "node-llama-cpp";
 
 const t = (...ids: number[]): Token[] => ids as Token[];

@@ -7,15 +7,15 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { renderSVG } from "uqr";
-import type { ChaiModelDirectory } from "../../models/model-description.js";
+import type { ChaiModelDirectory } from "../../models/description/model-description.js";
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import type { EngineStatus } from "../../engine/native/engine-files.js";
 import { describeHardware, hardwareSummary } from "../../hardware/describe.js";
 import type { HardwareSnapshot } from "../../hardware/snapshot.js";
 import type { Catalog } from "../../models/catalog.js";
-import type { FitResult } from "../../models/fit.js";
-import { choiceRef } from "../../models/recommend.js";
-import { abilities, ASSUMED_DOWNLOAD_BYTES_PER_SECOND, downloadSeconds, preselect } from "../../models/preselect.js";
+import type { FitResult } from "../../models/planning/fit.js";
+import { choiceRef } from "../../models/planning/recommend.js";
+import { abilities, ASSUMED_DOWNLOAD_BYTES_PER_SECOND, downloadSeconds, preselect } from "../../models/planning/preselect.js";
 import type { Connect, Recommendations, Status } from "./admin-api.js";
 
 export interface OverviewOptions {

@@ -1,6 +1,6 @@
 /** What the Chai routes of chaibox answer (docs/chai-v1.md §5, §7, §10), for the OpenAPI document. */
 import { Type } from "@sinclair/typebox";
-import { ChaiModelInfoSchema } from "../../models/model-description.js";
+import { ChaiModelInfoSchema } from "../../models/description/model-description.js";
 
 export const HealthSchema = Type.Object({
   status: Type.Literal("ok"),

@@ -1,8 +1,8 @@
 /** `POST /chai/v1/select`: the installed models that meet an app's requirements, best first for its preference. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type, type Static } from "@sinclair/typebox";
-import type { ChaiModelDirectory } from "../../models/model-description.js";
-import { selectModels } from "./select-ranking.js";
+import type { ChaiModelDirectory } from "../../models/description/model-description.js";
+import { selectModels } from "../../models/selection/select-ranking.js";
 
 const Capability = Type.Union([
   Type.Literal("tools"),

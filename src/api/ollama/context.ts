@@ -7,11 +7,11 @@ import type { AdmissionOptions } from "../../engine/contract.js";
 import type { CallContext, RunInference } from "../../engine/pipeline/index.js";
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import { ChaiboxError } from "../../errors.js";
-import type { ContextRequest } from "../../models/context-request.js";
+import type { ContextRequest } from "../../models/planning/context-request.js";
 import type { PullEvent, PullRequest, PullStatus } from "../../models/pull/pull-status.js";
 import { installedIdFor } from "../../models/ollama-names.js";
 import type { StoredModel } from "../../models/store.js";
-import type { ChaiModel, ChaiModelDirectory } from "../../models/model-description.js";
+import type { ChaiModel, ChaiModelDirectory } from "../../models/description/model-description.js";
 import { parseKeepAlive } from "./mapping.js";
 
 export interface OllamaModelStore {

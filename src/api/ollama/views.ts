@@ -5,7 +5,7 @@
 import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import type { ModelManifest } from "../../models/manifest.js";
 import { ollamaName } from "../../models/ollama-names.js";
-import type { ChaiModel } from "../../models/model-description.js";
+import type { ChaiModel } from "../../models/description/model-description.js";
 
 export interface OllamaDetails {
   parent_model: string;

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { ChaiboxError } from "../../errors.js";
-import { ChaiModelSchema, type ChaiModelDirectory } from "../../models/model-description.js";
+import { ChaiModelSchema, type ChaiModelDirectory } from "../../models/description/model-description.js";
 
 const ModelList = Type.Object({ object: Type.Literal("list"), data: Type.Array(ChaiModelSchema) });
 

@@ -1,6 +1,6 @@
 /** Checks of §1 (transport), §2 (models), §4 (errors) and §5 (health). */
 import { Value } from "@sinclair/typebox/value";
-import { ChaiModelInfoSchema } from "../../models/model-description.js";
+import { ChaiModelInfoSchema } from "../../models/description/model-description.js";
 import { chatModel, contextToExceed, envelope, expect, expectError, names, object, ok } from "../context.js";
 import type { Check } from "../types.js";
 

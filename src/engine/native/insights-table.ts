@@ -1,14 +1,14 @@
 /**
- * The GGUF insights probe's wire format: the table engine/native/runner/insights.ts measures with
+ * The GGUF insights probe's wire format: the table engine/native/runner-process/insights.ts measures with
  * GgufInsights for one model file, prints as JSON, and the API process caches by the file's SHA-256
- * (launcher/insights-probe.ts). Fit's estimators (models/estimate.ts) read it.
+ * (launcher/insights-probe.ts). Fit's estimators (models/planning/estimate.ts) read it.
  */
 import type { ModelTraits } from "./model-traits.js";
 
 /** The current {@link GgufInsightsTable} layout; cached tables of another version are measured again. */
 export const INSIGHTS_TABLE_VERSION = 2;
 
-/** GgufInsights' figures for one installed file, as runner/insights.ts measures and caches them. */
+/** GgufInsights' figures for one installed file, as runner-process/insights.ts measures and caches them. */
 export interface GgufInsightsTable {
   version: typeof INSIGHTS_TABLE_VERSION;
   /** SHA-256 of the file measured. */

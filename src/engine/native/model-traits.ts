@@ -1,5 +1,5 @@
 /**
- * What a model file says it can do, read from the file itself by engine/native/runner/traits.ts (the GGUF metadata,
+ * What a model file says it can do, read from the file itself by engine/native/runner-process/traits.ts (the GGUF metadata,
  * and the chat wrapper node-llama-cpp resolves for it exactly as the runner does) and cached with its
  * GgufInsights table. Nothing here is guessed from a model's name.
  */

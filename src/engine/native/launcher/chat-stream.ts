@@ -1,7 +1,7 @@
 /**
- * The API-side end of one chat: events arrive from the runner connection and are pulled by the consumer's
- * `for await`. A failure is delivered after the events that came before it, so a streaming client keeps
- * the text it already received and then sees the error; an abort is delivered at once.
+ * The API-side end of one chat: events arrive over the runner's socket (socket-runner-client.ts) and are
+ * pulled by the consumer's `for await`. A failure is delivered after the events that came before it, so a
+ * streaming client keeps the text it already received and then sees the error; an abort is delivered at once.
  */
 import type { ChatEvent } from "../../contract.js";
 

@@ -4,9 +4,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import type { LoadOptions } from "../../contract.js";
-import type { RunnerExit, RunnerHandle, RunnerLauncher } from "../../runner-handle.js";
+import type { RunnerExit, RunnerClient, RunnerLauncher } from "../../runner-client.js";
 import { RunnerOutput, type RunnerLogger } from "./output-log.js";
-import type { RunnerProcess } from "./runner-connection.js";
+import type { RunnerProcess } from "./socket-runner-client.js";
 import { runnerEntryArgs } from "./runner-entry.js";
 import { DEFAULT_LOAD_TIMEOUT_MS, launchOverSocket } from "./socket-launch.js";
 
@@ -67,7 +67,7 @@ export class ChildProcessLauncher implements RunnerLauncher {
     this.loadTimeoutMs = options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
   }
 
-  launch(modelId: string, loadOptions: LoadOptions, signal?: AbortSignal): Promise<RunnerHandle> {
+  launch(modelId: string, loadOptions: LoadOptions, signal?: AbortSignal): Promise<RunnerClient> {
     const { runtimeDir, logger } = this.options;
     return launchOverSocket({
       modelId,

@@ -1,5 +1,5 @@
 /**
- * Runs the GPU probe child (engine/native/runner/gpu-probe.ts) and reads its report. The API process never
+ * Runs the GPU probe child (engine/native/runner-process/gpu-probe.ts) and reads its report. The API process never
  * loads node-llama-cpp's native binding itself, so this is how it learns the backend and free VRAM.
  */
 import { spawn } from "node:child_process";

@@ -1,5 +1,5 @@
 /**
- * Measures a model file's memory needs with GgufInsights in a short-lived child (engine/native/runner/insights.ts)
+ * Measures a model file's memory needs with GgufInsights in a short-lived child (engine/native/runner-process/insights.ts)
  * and caches the table by the file's SHA-256 in `<cacheDir>/insights/`, so each file is measured once per
  * box, and concurrent asks for one file share one child.
  */

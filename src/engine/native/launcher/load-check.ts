@@ -1,5 +1,5 @@
 /**
- * Proves that a model file loads before it is installed: a short-lived child (engine/native/runner/load-check.ts)
+ * Proves that a model file loads before it is installed: a short-lived child (engine/native/runner-process/load-check.ts)
  * loads it as a runner would, on the CPU with the smallest context, and exits. A file llama.cpp refuses, or
  * one that aborts the process (a tampered header trips a native assertion), is refused with
  * `model_load_failed` and the reason, never with the file's path.

@@ -4,7 +4,7 @@
  * libraries writing directly) are logged as warnings. The last lines are kept to explain a failed start.
  */
 import type { Readable } from "node:stream";
-import { LineSplitter } from "../runner/protocol.js";
+import { LineSplitter } from "../runner-process/protocol.js";
 
 type LogMethod = (object: object, message?: string) => void;
 

@@ -22,14 +22,14 @@ export function runnerEntryArgs(moduleUrl: string = import.meta.url): string[] {
 export const RUNNER_V8_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
 
 /**
- * The Node arguments that start another script of engine/native/runner/ (e.g. `insights`): the same resolution as
+ * The Node arguments that start another script of engine/native/runner-process/ (e.g. `insights`): the same resolution as
  * {@link runnerEntryArgs}, for the short-lived children that also need node-llama-cpp's native side.
  */
 export function runnerScriptArgs(name: string, moduleUrl: string = import.meta.url): string[] {
   if (moduleUrl.endsWith(".ts")) {
-    const entry = fileURLToPath(new URL(`../runner/${name}.ts`, moduleUrl));
+    const entry = fileURLToPath(new URL(`../runner-process/${name}.ts`, moduleUrl));
     const tsxLoader = pathToFileURL(createRequire(moduleUrl).resolve("tsx")).href;
     return ["--import", tsxLoader, entry];
   }
-  return [fileURLToPath(new URL(`../runner/${name}.js`, moduleUrl))];
+  return [fileURLToPath(new URL(`../runner-process/${name}.js`, moduleUrl))];
 }

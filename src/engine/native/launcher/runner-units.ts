@@ -3,7 +3,7 @@
  * declared here so that engine/ depends on nothing above it. platform/systemd-runner-units.ts is the real
  * one (systemd over D-Bus: the unit's name, its properties and hardening); the composition root passes it in.
  */
-import type { RunnerExit } from "../../runner-handle.js";
+import type { RunnerExit } from "../../runner-client.js";
 
 /** What a runner's unit runs and how much memory fit expects it to need. */
 export interface RunnerUnitRequest {

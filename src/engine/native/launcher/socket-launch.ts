@@ -10,9 +10,9 @@ import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import type { LoadOptions } from "../../contract.js";
 import { ChaiboxError, isChaiboxError } from "../../../errors.js";
-import type { RunnerExit, RunnerHandle } from "../../runner-handle.js";
+import type { RunnerExit, RunnerClient } from "../../runner-client.js";
 import type { RunnerLogger } from "./output-log.js";
-import { RunnerConnection, type RunnerProcess } from "./runner-connection.js";
+import { SocketRunnerClient, type RunnerProcess } from "./socket-runner-client.js";
 
 /** Default of a launcher's `loadTimeoutMs`: how long a runner may take to start and load its model (120 s). */
 export const DEFAULT_LOAD_TIMEOUT_MS = 120_000;
@@ -67,7 +67,7 @@ export interface SocketLaunch {
 }
 
 /** Starts a runner through `launch.start`, connects and loads the model: the body of every launcher. */
-export async function launchOverSocket(launch: SocketLaunch): Promise<RunnerHandle> {
+export async function launchOverSocket(launch: SocketLaunch): Promise<RunnerClient> {
   const { modelId, options, signal, runtimeDir, logger, loadTimeoutMs } = launch;
   await mkdir(runtimeDir, { recursive: true, mode: 0o700 });
   const socketPath = join(runtimeDir, `runner-${randomBytes(6).toString("hex")}.sock`);
@@ -99,7 +99,7 @@ export async function launchOverSocket(launch: SocketLaunch): Promise<RunnerHand
   if (signal?.aborted) abandon();
 
   let timer: NodeJS.Timeout | undefined;
-  let handle: RunnerConnection | undefined;
+  let client: SocketRunnerClient | undefined;
   try {
     const socket = await Promise.race([
       connection,
@@ -117,19 +117,19 @@ export async function launchOverSocket(launch: SocketLaunch): Promise<RunnerHand
     ]);
     clearTimeout(timer);
     await stopListening();
-    handle = new RunnerConnection(modelId, socket, runnerProcess, logger);
+    client = new SocketRunnerClient(modelId, socket, runnerProcess, logger);
     const remaining = Math.max(1, loadTimeoutMs - (performance.now() - started));
-    const info = await handle.load(options, remaining);
+    const info = await client.load(options, remaining);
     signal?.removeEventListener("abort", abandon);
     if (signal?.aborted) throw new ChaiboxError("client_disconnected", "the load was abandoned: no request waits for it");
     const ms = Math.round(performance.now() - started);
     logger.info({ modelId, runnerPid: runnerProcess.pid, ...launch.fields, info, ms }, "runner ready");
-    return handle;
+    return client;
   } catch (error) {
     clearTimeout(timer);
     signal?.removeEventListener("abort", abandon);
     // A connected runner gets a short graceful exit (it exits when its socket closes); otherwise kill.
-    if (handle !== undefined) await handle.stop(FAILED_START_GRACE_MS);
+    if (client !== undefined) await client.stop(FAILED_START_GRACE_MS);
     else runnerProcess.kill("SIGKILL");
     await runnerProcess.exited;
     await stopListening();

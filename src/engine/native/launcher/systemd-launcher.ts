@@ -8,9 +8,9 @@
 import { userInfo } from "node:os";
 import type { LoadOptions } from "../../contract.js";
 import { ChaiboxError } from "../../../errors.js";
-import type { RunnerExit, RunnerHandle, RunnerLauncher } from "../../runner-handle.js";
+import type { RunnerExit, RunnerClient, RunnerLauncher } from "../../runner-client.js";
 import type { RunnerLogger } from "./output-log.js";
-import type { RunnerProcess } from "./runner-connection.js";
+import type { RunnerProcess } from "./socket-runner-client.js";
 import { runnerEntryArgs } from "./runner-entry.js";
 import { RunnerUnitError, type RunnerUnitRequest, type RunnerUnits, type RunnerUnitWatch } from "./runner-units.js";
 import { DEFAULT_LOAD_TIMEOUT_MS, launchOverSocket } from "./socket-launch.js";
@@ -92,7 +92,7 @@ export class SystemdLauncher implements RunnerLauncher {
     this.loadTimeoutMs = options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
   }
 
-  async launch(modelId: string, loadOptions: LoadOptions, signal?: AbortSignal): Promise<RunnerHandle> {
+  async launch(modelId: string, loadOptions: LoadOptions, signal?: AbortSignal): Promise<RunnerClient> {
     const { fallback, logger } = this.options;
     if (this.refused && fallback !== undefined) return fallback.launch(modelId, loadOptions, signal);
     const unit = this.options.manager.unitName(modelId);

@@ -1,9 +1,10 @@
 /**
- * `POST /chai/v1/select`, the pure part: which described models meet an app's requirements, ranked by its
- * preference, each with a reason; the others with every requirement they failed. Also used for
- * `model: "auto"`, with requirements taken from the request itself.
+ * Choosing among the described models, pure: which models meet an app's requirements, ranked by its
+ * preference, each with a reason; the others with every requirement they failed. `POST /chai/v1/select`
+ * (api/chai/select.ts) answers with it, and `model: "auto"` (auto-model.ts) uses it with requirements taken
+ * from the request itself.
  */
-import type { ChaiModel } from "../../models/model-description.js";
+import type { ChaiModel } from "../description/model-description.js";
 
 export type Capability = "tools" | "json_schema" | "reasoning" | "embeddings" | "streaming";
 export type Preference = "quality" | "speed" | "cost";

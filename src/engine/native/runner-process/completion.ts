@@ -1,7 +1,7 @@
 /**
  * Raw completions (Ollama's `/api/generate` with `raw: true`): the request's prompt is evaluated as is,
  * without the chat template, and the model continues the text. node-llama-cpp's `LlamaCompletion` generates
- * on the acquired sequence; limits, events, usage and timings are those of a chat (runner/chat.ts).
+ * on the acquired sequence; limits, events, usage and timings are those of a chat (runner-process/chat.ts).
  */
 import {
   LlamaCompletion,

@@ -2,14 +2,14 @@
  * The models that fit a box, best first: the catalog's and the installed ones, sized by fit for a hardware
  * snapshot. `chaibox models recommend` prints it; the setup page and the Models screen show it.
  */
-import type { InferenceConfig } from "../config/schema.js";
-import type { GgufInsightsTable } from "../engine/native/insights-table.js";
-import type { HardwareSnapshot } from "../hardware/snapshot.js";
+import type { InferenceConfig } from "../../config/schema.js";
+import type { GgufInsightsTable } from "../../engine/native/insights-table.js";
+import type { HardwareSnapshot } from "../../hardware/snapshot.js";
 import { buildCandidates, type InstalledModel } from "./candidates.js";
-import type { Catalog } from "./catalog.js";
+import type { Catalog } from "../catalog.js";
 import { fitModels, type FitChoice, type FitResult } from "./fit.js";
 import { policyFromConfig } from "./load-plan.js";
-import type { StoredModel } from "./store.js";
+import type { StoredModel } from "../store.js";
 
 export interface RecommendDeps {
   catalog: Catalog;

@@ -1,6 +1,6 @@
 /**
- * What the runner's generation strategies share — chats (runner/chat.ts) and raw completions
- * (runner/completion.ts): the context check that settles the token limit, the clock behind `done`'s timings,
+ * What the runner's generation strategies share — chats (runner-process/chat.ts) and raw completions
+ * (runner-process/completion.ts): the context check that settles the token limit, the clock behind `done`'s timings,
  * and validated outputs (generated under a grammar, buffered, checked and retried).
  */
 import type { ChatTimings } from "../../contract.js";

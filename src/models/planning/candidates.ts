@@ -3,11 +3,11 @@
  * and the installed models (estimated from their GGUF header by GgufInsights). An installed file that came
  * from the catalog replaces the catalog's estimate for that file. Pure.
  */
-import type { Catalog, CatalogEntry } from "./catalog-schema.js";
+import type { Catalog, CatalogEntry } from "../catalog.js";
 import { catalogEstimator, insightsEstimator, type FileEstimator } from "./estimate.js";
-import type { GgufInsightsTable } from "../engine/native/insights-table.js";
+import type { GgufInsightsTable } from "../../engine/native/insights-table.js";
 import type { FitCandidate, FitCandidateFile } from "./fit.js";
-import type { ModelManifest } from "./manifest.js";
+import type { ModelManifest } from "../manifest.js";
 
 export interface InstalledModel {
   manifest: ModelManifest;

@@ -1,5 +1,5 @@
 /**
- * `node runner/insights.js <model.gguf> <sha256>`: measures what a model file needs with node-llama-cpp's
+ * `node runner-process/insights.js <model.gguf> <sha256>`: measures what a model file needs with node-llama-cpp's
  * GgufInsights and prints one JSON line (a GgufInsightsTable). It runs as a short-lived child because
  * GgufInsights loads llama.cpp's native addon, which only runner processes may do; the API caches the result.
  * The figures are hardware-independent (computed without a GPU backend); fit splits them between RAM and VRAM.

@@ -7,7 +7,7 @@
  */
 import type { ChatRequest } from "../../engine/contract.js";
 import { ChaiboxError } from "../../errors.js";
-import type { ChaiModelDirectory } from "../../models/model-description.js";
+import type { ChaiModelDirectory } from "../description/model-description.js";
 import { selectModels, type Capability, type SelectRequirements } from "./select-ranking.js";
 
 /** Tokens assumed for the answer when the request sets no limit. */

@@ -4,7 +4,7 @@
  * unique, as there, so that no run could reuse another's evaluated prefix from the prompt cache: the tag
  * leads the system message, before anything two runs could share.
  */
-import type { ChatMessage } from "../engine/contract.js";
+import type { ChatMessage } from "../../engine/contract.js";
 
 const system = "You are a helpful assistant in a home AI box. Answer briefly and precisely.";
 

@@ -5,8 +5,11 @@
  *
  * - `measured`: the last `chaibox bench` (or background benchmark) result, replaced whole by the next one;
  * - `live`: an exponential moving average over real requests, updated after each one.
+ *
+ * The performance domain owns this table: its SQL and migration live here, next to the figures they keep
+ * (the rule for SQL is in state/db.ts).
  */
-import { migrate, type Migration, type StateDatabase } from "./db.js";
+import { migrate, type Migration, type StateDatabase } from "../../state/db.js";
 
 const migrations: readonly Migration[] = [
   {

@@ -5,15 +5,15 @@
  * SQLite. {@link describeModel} is the pure assembly; {@link ModelInfoDirectory} gathers its inputs.
  */
 import type { ChaiModel, ChaiModelDirectory, ChaiPerformance } from "./model-description.js";
-import type { LoadedModelInfo } from "../engine/contract.js";
-import type { LoadedModelStatus } from "../engine/scheduler-types.js";
-import type { StoredSpeed } from "../state/performance-store.js";
-import { catalogOrigin } from "./candidates.js";
-import type { Catalog } from "./catalog-schema.js";
-import type { GgufInsightsTable } from "../engine/native/insights-table.js";
-import { defaultFitPolicy } from "./fit.js";
-import type { ModelPlan } from "./load-plan.js";
-import type { StoredModel } from "./store.js";
+import type { LoadedModelInfo } from "../../engine/contract.js";
+import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
+import type { StoredSpeed } from "../performance/performance-store.js";
+import { catalogOrigin } from "../planning/candidates.js";
+import type { Catalog } from "../catalog.js";
+import type { GgufInsightsTable } from "../../engine/native/insights-table.js";
+import { defaultFitPolicy } from "../planning/fit.js";
+import type { ModelPlan } from "../planning/load-plan.js";
+import type { StoredModel } from "../store.js";
 
 /** ISO 4217 code of `pricing`: local models cost nothing, and a cloud-backed Chai server states its own. */
 export const PRICING_CURRENCY = "USD";

@@ -14,7 +14,7 @@ import {
   runnerUnitProperties,
   systemdEscape,
   type UnitProperty,
-} from "../../src/platform/runner-unit.js";
+} from "../../src/platform/runner-unit-spec.js";
 import { unitExit } from "../../src/platform/systemd-manager.js";
 
 const MiB = 1024 * 1024;
@@ -70,7 +70,7 @@ describe("runner unit properties", () => {
   const spec = {
     modelId: "chaibox-demo",
     execPath: "/usr/bin/node",
-    argv: ["/usr/bin/node", "/usr/lib/chaibox/dist/src/engine/runner/main.js", "--socket", "/run/chaibox/runner-1.sock"],
+    argv: ["/usr/bin/node", "/usr/lib/chaibox/dist/src/engine/native/runner-process/main.js", "--socket", "/run/chaibox/runner-1.sock"],
     memoryMaxBytes: 512 * MiB,
     user: "chaibox",
     environment: ["NODE_ENV=production"],

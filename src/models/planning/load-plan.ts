@@ -3,15 +3,15 @@
  * the user's settings (a fixed context size or GPU layer count) go on top. A model that cannot fit gets an
  * `insufficient_memory` error with the numbers before any runner starts, instead of a crash mid-load.
  */
-import type { InferenceConfig } from "../config/schema.js";
-import type { LoadOptions } from "../engine/contract.js";
-import { ChaiboxError, isChaiboxError } from "../errors.js";
-import { clearLoadFailure } from "../engine/load-failures.js";
-import type { HardwareSnapshot } from "../hardware/snapshot.js";
+import type { InferenceConfig } from "../../config/schema.js";
+import type { LoadOptions } from "../../engine/contract.js";
+import { ChaiboxError, isChaiboxError } from "../../errors.js";
+import { clearLoadFailure } from "../../engine/load-failures.js";
+import type { HardwareSnapshot } from "../../hardware/snapshot.js";
 import { installedCandidate } from "./candidates.js";
-import type { GgufInsightsTable } from "../engine/native/insights-table.js";
+import type { GgufInsightsTable } from "../../engine/native/insights-table.js";
 import { defaultFitPolicy, fitModels, growContext, type FitChoice, type FitPolicy } from "./fit.js";
-import type { StoredModel } from "./store.js";
+import type { StoredModel } from "../store.js";
 
 const MB = 1024 * 1024;
 

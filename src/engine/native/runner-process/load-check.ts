@@ -1,5 +1,5 @@
 /**
- * `node runner/load-check.js <model.gguf>`: loads a model file the way a runner does (CPU only, the smallest
+ * `node runner-process/load-check.js <model.gguf>`: loads a model file the way a runner does (CPU only, the smallest
  * context, one thread) and disposes it. It exits 0 when the file loads; otherwise it prints the reason on
  * stderr and exits 1. `models add` and pulls run it before installing a file (see launcher/load-check.ts),
  * so a file llama.cpp refuses (a tampered header, a wrong tensor count) is never installed.

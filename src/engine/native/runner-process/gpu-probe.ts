@@ -1,5 +1,5 @@
 /**
- * The GPU probe entry: `node runner/gpu-probe.js`. Asks node-llama-cpp which GPU backend it would use here,
+ * The GPU probe entry: `node runner-process/gpu-probe.js`. Asks node-llama-cpp which GPU backend it would use here,
  * its devices and their VRAM, prints one marked JSON line (see src/hardware/gpu-report.ts) and exits.
  *
  * It runs as its own short-lived process because loading the native binding is the runner's privilege: a

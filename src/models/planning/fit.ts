@@ -9,7 +9,7 @@
  * the floor. Models are ranked usable first, then fully offloaded before split, then by size (a bigger model
  * answers better), then by speed.
  */
-import type { Gpu, HardwareSnapshot } from "../hardware/snapshot.js";
+import type { Gpu, HardwareSnapshot } from "../../hardware/snapshot.js";
 import { RUNNER_OVERHEAD_BYTES, type FileEstimator, type MemoryNeed } from "./estimate.js";
 
 export interface FitCandidateFile {

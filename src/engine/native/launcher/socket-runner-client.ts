@@ -1,12 +1,12 @@
 /**
  * The API side of one runner: the socket connection that the runner opened back to us, and the process
- * behind it. Implements {@link RunnerHandle} independently of how the process was started, so a child
+ * behind it. Implements {@link RunnerClient} independently of how the process was started, so a child
  * process and a transient systemd unit share it.
  */
 import type { Socket } from "node:net";
 import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, LoadedModelInfo, LoadOptions } from "../../contract.js";
 import { ChaiboxError } from "../../../errors.js";
-import type { RunnerExit, RunnerHandle } from "../../runner-handle.js";
+import type { RunnerExit, RunnerClient } from "../../runner-client.js";
 import {
   LineSplitter,
   PROTOCOL_VERSION,
@@ -16,11 +16,11 @@ import {
   encodeMessage,
   type ApiToRunnerMessage,
   type RunnerToApiMessage,
-} from "../runner/protocol.js";
+} from "../runner-process/protocol.js";
 import { ChatStream } from "./chat-stream.js";
 import type { RunnerLogger } from "./output-log.js";
 
-/** The process behind a runner connection, however it was started. */
+/** The process behind a socket runner client, however it was started. */
 export interface RunnerProcess {
   readonly pid: number | undefined;
   /** Resolves once the process has ended. */
@@ -30,7 +30,7 @@ export interface RunnerProcess {
   recentOutput(): string[];
 }
 
-/** Default grace period of {@link RunnerConnection.stop} before SIGKILL (5 s). */
+/** Default grace period of {@link SocketRunnerClient.stop} before SIGKILL (5 s). */
 export const DEFAULT_STOP_DEADLINE_MS = 5_000;
 /** After the socket closes, how long the process gets to exit before it is killed (2 s). */
 const EXIT_AFTER_CLOSE_MS = 2_000;
@@ -52,9 +52,9 @@ function describeExit(exit: RunnerExit): string {
 
 /**
  * A runner reached over its socket. In-flight chats and embeddings fail with `runner_crashed` when the
- * process ends (or `shutting_down` after {@link RunnerConnection.stop}); a protocol violation kills the process.
+ * process ends (or `shutting_down` after {@link SocketRunnerClient.stop}); a protocol violation kills the process.
  */
-export class RunnerConnection implements RunnerHandle {
+export class SocketRunnerClient implements RunnerClient {
   private loadedInfo: LoadedModelInfo | undefined;
   private readonly chats = new Map<string, ChatStream>();
   private readonly embeds = new Map<string, PendingEmbed>();

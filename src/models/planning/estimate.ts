@@ -1,11 +1,11 @@
 /**
  * Memory estimators for fit: what a model file needs in RAM and VRAM for a given offload and context.
  * Two sources, one interface: GgufInsights' numbers for an installed file (measured by
- * engine/native/runner/insights.ts, which reads the real header), and the catalog's architecture numbers for a file
+ * engine/native/runner-process/insights.ts, which reads the real header), and the catalog's architecture numbers for a file
  * not downloaded yet. Pure: no I/O.
  */
-import type { Architecture, CatalogEntry, CatalogFile } from "./catalog-schema.js";
-import type { GgufInsightsTable } from "../engine/native/insights-table.js";
+import type { Architecture, CatalogEntry, CatalogFile } from "../catalog.js";
+import type { GgufInsightsTable } from "../../engine/native/insights-table.js";
 
 export interface MemoryNeed {
   ramBytes: number;

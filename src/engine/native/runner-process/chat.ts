@@ -1,7 +1,7 @@
 /**
  * One chat on one context sequence: a contract {@link ChatRequest} in, {@link ChatEvent}s out. Uses the
  * lower-level `LlamaChat` rather than a chat session, so that function calls come back to the client instead
- * of being executed. A raw prompt (no chat template) goes to runner/completion.ts instead.
+ * of being executed. A raw prompt (no chat template) goes to runner-process/completion.ts instead.
  */
 import {
   LlamaChat,

@@ -1,12 +1,12 @@
 /**
  * Live speed: every real chat is timed from its event stream as it passes through, and its figures feed the
- * model's moving average (state/performance-store.ts). The timing is the inference pipeline's live-speed
+ * model's moving average (models/performance/performance-store.ts). The timing is the inference pipeline's live-speed
  * step (engine/pipeline/live-speed.ts); here its timings become figures, measured the way the benchmark
  * measures them.
  */
-import type { ChatTiming, ChatTimingPorts } from "../engine/pipeline/index.js";
-import type { LoadedModelStatus, ModelStats } from "../engine/scheduler-types.js";
-import type { SpeedSample } from "../state/performance-store.js";
+import type { ChatTiming, ChatTimingPorts } from "../../engine/pipeline/index.js";
+import type { LoadedModelStatus, ModelStats } from "../../engine/scheduler-types.js";
+import type { SpeedSample } from "./performance-store.js";
 
 /** A prompt at most this long times the first token like the benchmark's short prompt does. */
 export const SHORT_PROMPT_TOKENS = 128;
@@ -15,7 +15,7 @@ export const LONG_PROMPT_TOKENS = 256;
 /** Fewer generated tokens than this say too little about the generation rate. */
 export const MIN_GENERATION_TOKENS = 8;
 
-export type { ChatTiming } from "../engine/pipeline/index.js";
+export type { ChatTiming } from "../../engine/pipeline/index.js";
 
 /**
  * The figures a chat contributes, measured the way the benchmark measures them: generation rate after the

@@ -11,9 +11,9 @@
  * An embedding model is measured by its prompt speed only: a ~400-token input, tokens / time, median of 5.
  * One warm-up request comes first (it loads the model; it is not counted).
  */
-import type { ChatMessage, ChatRequest, EmbedRequest, EmbedResult, InferenceService } from "../engine/contract.js";
-import { isChaiboxError } from "../errors.js";
-import type { SpeedFigures } from "../state/performance-store.js";
+import type { ChatMessage, ChatRequest, EmbedRequest, EmbedResult, InferenceService } from "../../engine/contract.js";
+import { isChaiboxError } from "../../errors.js";
+import type { SpeedFigures } from "./performance-store.js";
 import { corpusText, longPrompt, shortPrompt } from "./benchmark-workload.js";
 
 /** Runs of the time-to-first-token measurement; the median is reported (as `npm run bench` takes 5). */

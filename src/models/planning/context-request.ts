@@ -4,7 +4,7 @@
  * the memory (a model already running with less is then reloaded); when it does not fit, the request is
  * refused with the figures. A context size the owner set is used as is.
  */
-import { ChaiboxError, isChaiboxError } from "../errors.js";
+import { ChaiboxError, isChaiboxError } from "../../errors.js";
 import { insightsEstimator, RUNNER_OVERHEAD_BYTES } from "./estimate.js";
 import { modelPlanner, type LoadPlanDeps } from "./load-plan.js";
 

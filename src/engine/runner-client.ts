@@ -1,7 +1,7 @@
 /**
  * The API process's view of a runner: a loaded model in its own process, reached over the runner IPC. The
  * scheduler starts runners through a {@link RunnerLauncher} and talks to each through its
- * {@link RunnerHandle}; neither side here loads node-llama-cpp's native binding.
+ * {@link RunnerClient}; neither side here loads node-llama-cpp's native binding.
  */
 import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, LoadedModelInfo, LoadOptions } from "./contract.js";
 
@@ -11,8 +11,11 @@ export interface RunnerExit {
   signal: string | null;
 }
 
-/** One running runner with its model loaded. */
-export interface RunnerHandle {
+/**
+ * The API process's client of one running runner with its model loaded: chat, embed, stop, and the exit to
+ * watch. Implemented over the runner's socket by engine/native/launcher/socket-runner-client.ts.
+ */
+export interface RunnerClient {
   readonly modelId: string;
   readonly info: LoadedModelInfo;
   readonly pid: number | undefined;
@@ -40,5 +43,5 @@ export interface RunnerLauncher {
    * Starts a runner and loads the model; rejects with model_load_failed (with the runner's reason) or
    * insufficient_memory. Aborting `signal` stops the runner being started and rejects.
    */
-  launch(modelId: string, options: LoadOptions, signal?: AbortSignal): Promise<RunnerHandle>;
+  launch(modelId: string, options: LoadOptions, signal?: AbortSignal): Promise<RunnerClient>;
 }

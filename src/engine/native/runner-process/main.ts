@@ -1,5 +1,5 @@
 /**
- * The runner entry: `node runner/main.js --socket PATH`. One runner process serves one loaded model. It
+ * The runner entry: `node runner-process/main.js --socket PATH`. One runner process serves one loaded model. It
  * connects to the API process's unix socket, loads the model on `load`, serves many chats at once (one
  * context sequence each) — or, for an embedding model, embedding requests — and exits when the socket
  * closes, so it never outlives the API process.
@@ -30,7 +30,11 @@ function toSerializable(error: unknown): ChaiboxError {
   return new ChaiboxError("internal_error", error instanceof Error ? error.message : String(error));
 }
 
-class Runner {
+/**
+ * The runner process's service loop: answers the API process's messages (load, chat, embed, cancel, stop) for
+ * the one model this process hosts.
+ */
+class RunnerService {
   private host: ModelHost | undefined;
   private modelId = "";
   private loading = false;
@@ -200,7 +204,7 @@ function main(): void {
   }
 
   const socket = createConnection(socketPath);
-  const runner = new Runner(socket, log);
+  const runner = new RunnerService(socket, log);
   const splitter = new LineSplitter();
   socket.on("connect", () => {
     log.debug({ socketPath }, "connected");

@@ -13,10 +13,10 @@
  * A user request that arrives while the benchmark's model is still loading does not wait behind that load
  * either: aborting the benchmark leaves the load with nobody waiting, and the scheduler abandons such a load.
  */
-import type { LoadedModelStatus } from "../engine/scheduler-types.js";
+import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import { runBenchmark, type BenchmarkEngine, type BenchmarkResult } from "./benchmark.js";
-import type { ModelTraits } from "../engine/native/model-traits.js";
-import type { StoredModel } from "./store.js";
+import type { ModelTraits } from "../../engine/native/model-traits.js";
+import type { StoredModel } from "../store.js";
 
 /** Where the background benchmarks log; a pino logger fits. */
 export interface BenchLogger {
