@@ -2,8 +2,9 @@
  * Where the native engine lives and how a runner finds it. `chaibox engine build` compiles node-llama-cpp's
  * binding from the llama.cpp source the package bundles, for this machine's CPU, into the engine directory
  * (a cache outside the installation: `$CHAIBOX_ENGINE_DIR`, else `$CACHE_DIRECTORY/engine` under systemd,
- * else `/var/cache/chaibox/engine` on an installed box, else `~/.cache/chaibox/engine`). node-llama-cpp only loads local builds from its own `llama/localBuilds`,
- * so that folder becomes a link to the engine directory; `engine.json` there names the build's cmake
+ * else `/var/cache/chaibox/engine` on an installed box, else `~/.cache/chaibox/engine`). node-llama-cpp
+ * only loads local builds from its own `llama/localBuilds`, so that folder becomes a link to the engine
+ * directory; `engine.json` there names the build's cmake
  * options, which is what a runner passes to `getLlama` to pick it. Without `engine.json` runners use the
  * prebuilt binary, as they always did.
  *
