@@ -4,9 +4,8 @@
  * (a cache outside the installation: `$CHAIBOX_ENGINE_DIR`, else `$CACHE_DIRECTORY/engine` under systemd,
  * else `/var/cache/chaibox/engine` on an installed box, else `~/.cache/chaibox/engine`). node-llama-cpp
  * only loads local builds from its own `llama/localBuilds`, so that folder becomes a link to the engine
- * directory; `engine.json` there names the build's cmake
- * options, which is what a runner passes to `getLlama` to pick it. Without `engine.json` runners use the
- * prebuilt binary, as they always did.
+ * directory; `engine.json` there names the build's cmake options, which is what a runner passes to
+ * `getLlama` to pick it. Without `engine.json` runners use the prebuilt binary, as they always did.
  *
  * This module reads files only: the API process and the CLI import it, never the native binding.
  */
