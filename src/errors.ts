@@ -32,6 +32,15 @@ export const errorCodes = {
   client_disconnected: { status: 499 },
   /** An unload (keep_alive 0) found the model still answering requests after the bounded wait; it unloads once they finish. */
   model_busy: { status: 409 },
+  /**
+   * A provider (another Chai box or an OpenAI-compatible server) cannot be reached, is marked down, timed out
+   * or has too many requests of this box in flight; `details.retryAfterSeconds` says when to retry.
+   */
+  provider_unavailable: { status: 503 },
+  /** No provider has this id (`/admin/providers/{id}`). */
+  provider_not_found: { status: 404 },
+  /** A provider answered with a failure of its own (a 5xx, a refused key) or broke off mid-reply. */
+  provider_error: { status: 502 },
   /** The service is shutting down. */
   shutting_down: { status: 503 },
   /** A model file or store entry is invalid (not GGUF, truncated, unsupported, bad id). */

@@ -38,6 +38,8 @@ import { startEngine } from "./wiring/engine.js";
 import { hardwareSource, type HardwareOptions } from "./wiring/hardware.js";
 import { buildHttpApp } from "./wiring/http.js";
 import { wireInference } from "./wiring/inference.js";
+import { wireProviders } from "./wiring/providers.js";
+import { PerformanceStore } from "./models/performance/performance-store.js";
 import { stopRun } from "./wiring/lifecycle.js";
 import { announce, MdnsState } from "./wiring/platform.js";
 import { openAccounts, openPulls, openStores } from "./wiring/state.js";
@@ -83,10 +85,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const engine = await startEngine(config, { paths, store, settings, hardware, metrics, logger });
   const pulls = openPulls(config, stores, logger);
   const accounts = openAccounts(config, db, options.pairing, logger);
-  const chai = wireInference(config, { store, scheduler: engine.scheduler, db, plan: engine.planDeps, metrics, auth: accounts.auth, logger });
+  const speeds = new PerformanceStore(db);
+  const providers = wireProviders(config, {
+    db,
+    store,
+    scheduler: engine.scheduler,
+    localSpeed: (sha256) => {
+      const figures = speeds.get(sha256);
+      return (figures.measured ?? figures.live)?.generationTokensPerSecond ?? undefined;
+    },
+    boxName: accounts.boxName,
+    boxId: accounts.boxId,
+    logger,
+  });
+  const chai = wireInference(config, { store, scheduler: engine.scheduler, db, plan: engine.planDeps, metrics, auth: accounts.auth, speeds, providers, logger });
   // Filled once listening: the first publication already carries the name of that moment.
   const mdns = new MdnsState(logger);
-  const app = await buildHttpApp(config, { paths, store, settings, pulls, engine, chai, accounts, hardware, mdns, metrics, logger });
+  const app = await buildHttpApp(config, { paths, store, settings, pulls, engine, chai, providers, accounts, hardware, mdns, metrics, logger });
 
   const url = await app.listen({ host: config.host, port: config.port });
   logger.info({ url, dataDir: paths.dataDir, models: (await store.list()).map((m) => m.id) }, "chaibox is serving");
@@ -109,6 +124,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     localKey,
     paths,
     advertiser: announcements.advertiser,
-    close: (deadlineMs = 10_000) => stopRun({ stores, pulls, engine, chai, accounts, app, announcements }, deadlineMs),
+    close: (deadlineMs = 10_000) => stopRun({ stores, pulls, engine, chai, providers, accounts, app, announcements }, deadlineMs),
   };
 }

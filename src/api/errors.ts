@@ -28,6 +28,8 @@ const openAiTypes: Partial<Record<string, string>> = {
   invalid_credentials: "authentication_error",
   rate_limited: "rate_limit_error",
   runner_crashed: "server_error",
+  provider_unavailable: "server_error",
+  provider_error: "server_error",
   shutting_down: "server_error",
 };
 

@@ -50,11 +50,21 @@ export function configKeys(schema: TObject = ConfigSchema, prefix: string[] = []
   return keys;
 }
 
+function parseJsonOr(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
 function fromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
   const layer: ConfigLayer = {};
   for (const key of configKeys()) {
     const raw = env[key.env];
-    if (raw !== undefined && raw !== "") setPath(layer, key.path, raw);
+    if (raw === undefined || raw === "") continue;
+    // A list (providers) comes as JSON; a value that is not JSON is kept as text and fails validation clearly.
+    setPath(layer, key.path, key.schema.type === "array" ? parseJsonOr(raw) : raw);
   }
   return layer;
 }

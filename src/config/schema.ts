@@ -214,6 +214,31 @@ export const AuthSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/**
+ * One upstream: another Chai box or an OpenAI-compatible server whose models this box serves as
+ * `<id>/<model>`. The key never leaves the box except to this provider (see src/providers/).
+ */
+export const ProviderConfigSchema = Type.Object(
+  {
+    id: Type.String({ pattern: "^[a-z0-9][a-z0-9-]{0,31}$", description: "short name, the prefix of its models' ids" }),
+    kind: Type.Union([Type.Literal("chai"), Type.Literal("openai")], { description: "chai: another Chai box; openai: any OpenAI-compatible server" }),
+    url: Type.String({ minLength: 1, maxLength: 2048, description: "chai: the box's address (http://study.local); openai: the API's base URL, as its docs give it (…/v1)" }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "shown to people (default: the id)" })),
+    api_key: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: "the key (a Chai box's app token); sent to this provider only" })),
+    prices: Type.Optional(
+      Type.Object(
+        {
+          input_per_million_tokens: Type.Number({ minimum: 0 }),
+          output_per_million_tokens: Type.Number({ minimum: 0 }),
+        },
+        { additionalProperties: false, description: "USD per million tokens, for a paid provider" },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ProviderConfig = Static<typeof ProviderConfigSchema>;
+
 export const ConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1, default: "0.0.0.0", description: "address the HTTP server listens on" }),
@@ -240,6 +265,11 @@ export const ConfigSchema = Type.Object(
       default: "auto",
       description:
         "advertise _chai._tcp and _http._tcp on the network: auto (avahi-daemon when it is on the system D-Bus, else the embedded responder), avahi, embedded or off",
+    }),
+    providers: Type.Array(ProviderConfigSchema, {
+      default: [],
+      maxItems: 64,
+      description: "other Chai boxes and OpenAI-compatible servers whose models this box serves (see README, Providers); in the environment, a JSON list",
     }),
     inference: InferenceSchema,
     models: ModelsSchema,

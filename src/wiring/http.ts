@@ -22,6 +22,7 @@ import { version } from "../version.js";
 import type { EngineParts } from "./engine.js";
 import { catalogPath, type InferenceParts } from "./inference.js";
 import type { MdnsState } from "./platform.js";
+import type { ProvidersParts } from "./providers.js";
 import type { Accounts } from "./state.js";
 import type { HardwareSnapshot } from "../hardware/snapshot.js";
 
@@ -39,6 +40,7 @@ export interface HttpNeeds {
   pulls: PullManager;
   engine: EngineParts;
   chai: InferenceParts;
+  providers: ProvidersParts;
   accounts: Accounts;
   hardware: () => Promise<HardwareSnapshot>;
   mdns: MdnsState;
@@ -48,7 +50,8 @@ export interface HttpNeeds {
 
 /** Builds the app (not listening yet). */
 export function buildHttpApp(config: Config, needs: HttpNeeds): Promise<FastifyInstance> {
-  const { paths, store, settings, pulls, chai, accounts, hardware, mdns, metrics, logger } = needs;
+  const { paths, store, settings, pulls, chai, providers, accounts, hardware, mdns, metrics, logger } = needs;
+  const { registry } = providers;
   const { scheduler, planDeps } = needs.engine;
   const { auth, boxName } = accounts;
   const unloadWaitMs = finiteMs(config.inference.unloadWait);
@@ -69,7 +72,23 @@ export function buildHttpApp(config: Config, needs: HttpNeeds): Promise<FastifyI
         },
       },
     },
-    admin: { pulls, store, unloadModel, unloadWaitMs, loadedModels, server: { pid: process.pid, dataDir: paths.dataDir, version }, hardware },
+    admin: {
+      pulls,
+      store,
+      unloadModel,
+      unloadWaitMs,
+      loadedModels,
+      server: { pid: process.pid, dataDir: paths.dataDir, version },
+      hardware,
+      providers: {
+        list: () => registry.list(),
+        get: (id) => registry.get(id),
+        add: (input) => registry.add(input),
+        pairAgain: (id) => registry.pairAgain(id),
+        remove: (id) => registry.remove(id),
+        discover: providers.discoverBoxes,
+      },
+    },
     ollama: {
       inference: chai.inference,
       models: chai.directory,

@@ -19,7 +19,9 @@ import { modelPlanner, type LoadPlanDeps } from "../models/planning/load-plan.js
 import { ModelInfoDirectory } from "../models/description/model-info.js";
 import type { ModelStore } from "../models/store.js";
 import type { StateDatabase } from "../state/db.js";
-import { PerformanceStore } from "../models/performance/performance-store.js";
+import type { PerformanceStore } from "../models/performance/performance-store.js";
+import type { ChaiModelDirectory } from "../models/description/model-description.js";
+import type { ProvidersParts } from "./providers.js";
 
 /** The catalog file in use: `models.catalogFile`, else the one chaibox ships. */
 export function catalogPath(config: Config): string {
@@ -34,12 +36,18 @@ export interface InferenceNeeds {
   plan: LoadPlanDeps;
   metrics: ChaiboxMetrics;
   auth: AuthService;
+  /** The speed figures of this box's models. */
+  speeds: PerformanceStore;
+  providers: ProvidersParts;
   logger: Logger;
 }
 
 /** The described models, their benchmarks and the inference service. */
 export interface InferenceParts {
-  directory: ModelInfoDirectory;
+  /** This box's models, then the providers' (what `/v1/models`, select and `auto` see). */
+  directory: ChaiModelDirectory;
+  /** This box's models only. */
+  localDirectory: ModelInfoDirectory;
   benchmarks: BackgroundBenchmarks;
   /** What every dialect calls: the inference pipeline. */
   inference: RunInference;
@@ -47,11 +55,10 @@ export interface InferenceParts {
 
 /** Builds the model directory, the benchmarks and the inference pipeline around the scheduler. */
 export function wireInference(config: Config, needs: InferenceNeeds): InferenceParts {
-  const { store, scheduler, plan, metrics, auth, logger } = needs;
-  const speeds = new PerformanceStore(needs.db);
+  const { store, scheduler, plan, metrics, auth, speeds, providers, logger } = needs;
   const catalogFile = catalogPath(config);
   let catalog: ReturnType<typeof loadCatalog> | undefined;
-  const directory = new ModelInfoDirectory({
+  const localDirectory = new ModelInfoDirectory({
     models: () => store.list(),
     insights: plan.insights,
     plan: modelPlanner(plan),
@@ -61,6 +68,8 @@ export function wireInference(config: Config, needs: InferenceNeeds): InferenceP
     catalog: () => (catalog ??= loadCatalog(catalogFile)).catch(() => undefined),
     warn: (object, message) => logger.warn(object, message),
   });
+  // The providers' models come from what their last check found: listing never waits on a provider.
+  const directory: ChaiModelDirectory = { list: async () => [...(await localDirectory.list()), ...providers.registry.models()] };
   const benchmarks = new BackgroundBenchmarks({
     engine: scheduler,
     maxLoadedModels: config.inference.maxLoadedModels,
@@ -81,12 +90,13 @@ export function wireInference(config: Config, needs: InferenceNeeds): InferenceP
     },
     onRequest: benchmarks.onRequest,
   });
-  const inference = inferencePipeline(scheduler, {
+  const inference = inferencePipeline(providers.engine, {
+    route: providers.route,
     chooseModel: (request, streaming) => chooseModel(directory, request, streaming),
     usage: (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion),
     metrics: inferenceMetrics(metrics),
     limits: { maxTokens: config.inference.maxTokens, timeoutMs: durationMs(config.inference.requestTimeout) },
     liveSpeed,
   });
-  return { directory, benchmarks, inference };
+  return { directory, localDirectory, benchmarks, inference };
 }

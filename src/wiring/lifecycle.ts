@@ -8,6 +8,7 @@ import type { FastifyInstance } from "fastify";
 import { removeServerFile } from "../config/server-file.js";
 import type { EngineParts } from "./engine.js";
 import type { InferenceParts } from "./inference.js";
+import type { ProvidersParts } from "./providers.js";
 import type { Announcements } from "./platform.js";
 import type { Accounts, Stores } from "./state.js";
 import type { PullManager } from "../models/pull/pull-manager.js";
@@ -18,6 +19,7 @@ export interface RunParts {
   pulls: PullManager;
   engine: EngineParts;
   chai: InferenceParts;
+  providers: ProvidersParts;
   accounts: Accounts;
   app: FastifyInstance;
   announcements: Announcements;
@@ -33,6 +35,7 @@ export async function stopRun(parts: RunParts, deadlineMs: number): Promise<void
   await parts.pulls.stop();
   await removeServerFile(stores.paths.dataDir);
   await parts.chai.benchmarks.stop();
+  parts.providers.registry.stop();
   await engine.scheduler.stop(deadlineMs);
   engine.launchers.close();
   await parts.app.close();

@@ -32,6 +32,7 @@ const layers: readonly { prefix: string; name: string; height: number }[] = [
   { prefix: "models/", name: "models/auth", height: 5 },
   { prefix: "auth/", name: "models/auth", height: 5 },
   { prefix: "metrics/", name: "models/auth", height: 5 },
+  { prefix: "providers/", name: "models/auth", height: 5 },
   { prefix: "platform/", name: "platform/state", height: 4 },
   { prefix: "state/", name: "platform/state", height: 4 },
   { prefix: "engine/", name: "engine", height: 3 },

@@ -13,9 +13,9 @@ export interface ServeChild {
   output: () => string;
 }
 
-/** Starts `chaibox serve` on a free port with `dataDir`; resolves once it wrote its server file. */
-export async function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ServeChild> {
-  const child = spawn(process.execPath, [...cliArgs, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, "--no-mdns"], {
+/** Starts `chaibox serve` on `port` (default: a free one) with `dataDir`; resolves once it wrote its server file. */
+export async function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}, port = 0): Promise<ServeChild> {
+  const child = spawn(process.execPath, [...cliArgs, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir, "--no-mdns"], {
     cwd: repoRoot,
     env: { ...process.env, CHAIBOX_MODELS_BENCHMARK_WHEN_IDLE: "forever", CHAIBOX_INFERENCE_THREADS: "1", CHAIBOX_INFERENCE_CONTEXT_SIZE: "1024", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -46,7 +46,7 @@ const signal = new AbortController().signal;
 
 describe("inference pipeline", () => {
   it("names its steps in the order they run", () => {
-    expect(pipelineSteps(ports().all).map((step) => step.name)).toEqual(["admission", "usage", "metrics", "request limits", "live speed"]);
+    expect(pipelineSteps(ports().all).map((step) => step.name)).toEqual(["routing", "admission", "usage", "metrics", "request limits", "live speed"]);
   });
 
   it("runs a chat through every step: the caller owns its queue turn and its usage, limits apply, it is measured and timed", async () => {

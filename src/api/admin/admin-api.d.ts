@@ -128,3 +128,35 @@ export interface List<T> {
   object: "list";
   data: T[];
 }
+
+/** A provider this box uses (`/admin/providers`): never its key, only whether it has one. */
+export interface ProviderView {
+  id: string;
+  object: "provider";
+  kind: "chai" | "openai";
+  name: string;
+  url: string;
+  /** config: from the YAML file (read-only here); admin: added from the admin API or Settings. */
+  source: "config" | "admin";
+  /** ready: it answers; unavailable: its last check failed; pairing: waiting for its owner's approval. */
+  status: "ready" | "unavailable" | "pairing" | "pairing_failed";
+  error: string | null;
+  has_api_key: boolean;
+  prices: { input_per_million_tokens: number; output_per_million_tokens: number; currency: string } | null;
+  /** Its models as this box lists them: `<provider id>/<model id>`. */
+  models: string[];
+  /** Requests of this box under way there. */
+  in_flight: number;
+  checked_at: string | null;
+  /** While pairing: the code the other box's owner approves, and where. */
+  pairing: { user_code: string; verification_uri: string; expires_at: string } | null;
+}
+
+/** A Chai box found on the network (`/admin/providers/discovered`). */
+export interface DiscoveredBox {
+  name: string;
+  url: string;
+  box_id: string | null;
+  /** A provider with this URL exists already. */
+  added: boolean;
+}

@@ -8,6 +8,7 @@ import type { LoadedModelStatus } from "../../engine/scheduler-types.js";
 import type { HardwareSnapshot } from "../../hardware/snapshot.js";
 import { hardwareRoutes } from "./hardware.js";
 import { adminModelRoutes, type AdminModelStore } from "./models.js";
+import { providerRoutes, type ProvidersAdmin } from "./providers.js";
 import { pullRoutes, type PullService } from "./pulls.js";
 
 /** Identifies the running server, so a CLI on the same machine can tell it serves the CLI's data dir. */
@@ -30,6 +31,8 @@ export interface AdminOptions {
   server: ServerIdentity;
   /** The current hardware snapshot, for `GET /admin/hardware`. Default: that route is not served. */
   hardware?: () => Promise<HardwareSnapshot>;
+  /** The providers this box uses, for `/admin/providers`. Default: those routes are not served. */
+  providers?: ProvidersAdmin;
 }
 
 export const adminRoutes: FastifyPluginAsyncTypebox<AdminOptions> = async (app, options) => {
@@ -44,4 +47,5 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminOptions> = async (app, 
   });
   // hardwareRoutes declares its full path (/admin/hardware) itself.
   if (options.hardware) await app.register(hardwareRoutes, { hardware: options.hardware });
+  if (options.providers) await app.register(providerRoutes, { providers: options.providers });
 };

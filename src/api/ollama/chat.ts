@@ -7,7 +7,7 @@ import { ChaiboxError } from "../../errors.js";
 import type { CallContext } from "../../engine/pipeline/index.js";
 import { callerOf } from "../caller.js";
 import { abortOnDisconnect } from "../streaming.js";
-import { admissionOf, findModel, loadFirst, type OllamaOptions } from "./context.js";
+import { admissionOf, findModel, findProviderModel, loadFirst, type OllamaOptions } from "./context.js";
 import { chatRequestOf, ollamaToolCall } from "./mapping.js";
 import { respond, type Renderer } from "./respond.js";
 import { ChatBody, type ModelOptions } from "./schemas.js";
@@ -73,11 +73,17 @@ export const chatRoute: FastifyPluginAsyncTypebox<OllamaOptions> = async (app, o
   app.post("/chat", { schema: { body: ChatBody } }, async (request, reply) => {
     const startedMs = performance.now();
     const body = request.body;
-    const model = await findModel(options, body.model);
+    const remote = await findProviderModel(options, body.model);
     const admission = admissionOf(body.keep_alive);
     const signal = abortOnDisconnect(request, reply);
     const call: CallContext = { caller: callerOf(request), signal, admission };
     const messages = body.messages ?? [];
+    if (remote && messages.length > 0) {
+      await checkThink(options, body.model, remote.id, body.think);
+      const run = await options.inference({ kind: "chat", model: remote.id, request: chatRequestOf(body, body.model), ...call });
+      return respond(request, reply, await primeChat(run.events), chatRenderer(body.model), body.stream !== false, { startedMs, loadMs: 0 });
+    }
+    const model = await findModel(options, body.model);
     if (messages.length === 0) {
       // No messages: load the model (or with keep_alive 0 unload it) and say so, as Ollama does.
       const unload = admission.keepAliveMs === 0;

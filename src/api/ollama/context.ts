@@ -77,6 +77,16 @@ export async function findModel(options: OllamaOptions, name: string, described 
   return { id, manifest, chai };
 }
 
+/**
+ * The provider's model `name` means (`study/tiny`, `study/tiny:latest`), or undefined: a provider's models
+ * are chatted with as named, with nothing to load or size here.
+ */
+export async function findProviderModel(options: OllamaOptions, name: string): Promise<ChaiModel | undefined> {
+  if (!name.includes("/")) return undefined;
+  const bare = name.endsWith(":latest") ? name.slice(0, -":latest".length) : name;
+  return (await options.models.list()).find((m) => m.chai.provider !== undefined && (m.id === name || m.id === bare));
+}
+
 /** `keep_alive` as admission options (none: the model keeps its current keep-alive). */
 export function admissionOf(keepAlive: string | number | undefined): AdmissionOptions {
   return keepAlive === undefined ? {} : { keepAliveMs: parseKeepAlive(keepAlive) };

@@ -8,7 +8,7 @@ import { stillBusyMessage } from "../../engine/bounded-unload.js";
 import { readGgufHeader } from "../../gguf/reader.js";
 import { findModel, type OllamaOptions } from "./context.js";
 import { ModelNameBody, type ModelNameBody as ModelName } from "./schemas.js";
-import { psEntry, showBody, tagEntry } from "./views.js";
+import { providerTagEntry, psEntry, showBody, tagEntry } from "./views.js";
 
 /**
  * The Ollama API level chaibox answers like: clients compare it to enable features (tools, `think`,
@@ -27,7 +27,8 @@ export const modelRoutes: FastifyPluginAsyncTypebox<OllamaOptions> = async (app,
 
   app.get("/tags", async () => {
     const [installed, described] = await Promise.all([options.store.list(), options.models.list()]);
-    return { models: installed.map((m) => tagEntry(m, described.find((d) => d.id === m.id))) };
+    const remote = described.filter((d) => d.chai.provider !== undefined).map(providerTagEntry);
+    return { models: [...installed.map((m) => tagEntry(m, described.find((d) => d.id === m.id))), ...remote] };
   });
 
   app.post("/show", { schema: { body: ModelNameBody } }, async (request) => {

@@ -47,6 +47,32 @@ export function capabilitiesOf(chai: ChaiModel | undefined): string[] {
   return ["completion", ...(capabilities.tools ? ["tools"] : []), ...(capabilities.reasoning ? ["thinking"] : [])];
 }
 
+/**
+ * One `/api/tags` entry for a provider's model (`<provider>/<model>`): what its Chai description says, as
+ * there is no file here (size 0, no digest).
+ */
+export function providerTagEntry(chai: ChaiModel) {
+  const name = ollamaName(chai.id);
+  const family = chai.chai.family ?? "unknown";
+  return {
+    name,
+    model: name,
+    modified_at: new Date(chai.created * 1000).toISOString(),
+    size: chai.chai.size_bytes,
+    digest: "",
+    details: {
+      parent_model: "",
+      format: "gguf" as const,
+      family,
+      families: [family],
+      parameter_size: parameterSize(chai.chai.parameters),
+      quantization_level: chai.chai.quantization ?? "unknown",
+      context_length: chai.chai.context_length,
+    },
+    capabilities: capabilitiesOf(chai),
+  };
+}
+
 /** One `/api/tags` entry. */
 export function tagEntry(model: ModelManifest, chai: ChaiModel | undefined) {
   const name = ollamaName(model.id);

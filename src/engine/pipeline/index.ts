@@ -4,14 +4,15 @@
  * the engine's {@link InferenceService} (the scheduler):
  *
  *  1. model resolution  model-resolution.ts  the named model, or the pick for `model: "auto"` (chats only)
- *  2. admission         admission.ts         the caller's app token becomes the queue owner (round robin)
- *  3. usage             usage.ts             each reply's tokens counted against the caller's app token
- *  4. metrics           metrics.ts           time to first token, generated tokens
- *  5. request limits    request-limits.ts    default max tokens, the wall-clock limit of one generation
- *  6. live speed        live-speed.ts        each chat timed for the model's speed figures; benchmarks yield
- *  7. engine            the scheduler        queue, load, run on a runner
+ *  2. routing           routing.ts           the place that serves it: this box, or the least busy provider
+ *  3. admission         admission.ts         the caller's app token becomes the queue owner (round robin)
+ *  4. usage             usage.ts             each reply's tokens counted against the caller's app token
+ *  5. metrics           metrics.ts           time to first token, generated tokens
+ *  6. request limits    request-limits.ts    default max tokens, the wall-clock limit of one generation
+ *  7. live speed        live-speed.ts        each chat timed for the model's speed figures; benchmarks yield
+ *  8. engine            the scheduler        queue, load, run on a runner (a provider's models: its API)
  *
- * Steps 2-6 wrap the stage below them (a step sees what the steps above it made of the call, and the events
+ * Steps 2-7 wrap the stage below them (a step sees what the steps above it made of the call, and the events
  * the steps below it produce: a timed-out chat's `done` from step 5 is counted by 3 and 4, not timed by 6).
  * The caller is an argument of every call; nothing travels in ambient request state.
  */
@@ -21,6 +22,7 @@ import { liveSpeedStep, type ChatTimingPorts } from "./live-speed.js";
 import { metricsStep, type InferenceMetricsSink } from "./metrics.js";
 import { resolveModel, type ModelChooser, type ModelRequest } from "./model-resolution.js";
 import { requestLimitsStep, type RequestLimits } from "./request-limits.js";
+import { routingStep, type RouteModel } from "./routing.js";
 import type { CallContext, InferenceStage, InferenceStep } from "./types.js";
 import { usageStep, type UsageSink } from "./usage.js";
 
@@ -29,6 +31,7 @@ export { AUTO_MODEL, type ModelChooser } from "./model-resolution.js";
 export type { ChatTiming, ChatTimingPorts } from "./live-speed.js";
 export type { InferenceMetricsSink } from "./metrics.js";
 export type { RequestLimits } from "./request-limits.js";
+export type { RouteModel } from "./routing.js";
 export type { UsageSink } from "./usage.js";
 
 /** A chat through the pipeline. */
@@ -67,6 +70,8 @@ export interface RunInference {
 export interface PipelinePorts {
   /** Picks the model for `auto`. Default: none ("auto" is an unknown model). */
   chooseModel?: ModelChooser | undefined;
+  /** Chooses the place that serves a model. Default: the model as named (this box only). */
+  route?: RouteModel | undefined;
   usage: UsageSink;
   metrics: InferenceMetricsSink;
   limits: RequestLimits;
@@ -87,9 +92,9 @@ export function stack(bottom: InferenceStage, steps: readonly InferenceStep[]): 
   return steps.reduceRight((next, step) => step.wrap(next), bottom);
 }
 
-/** The steps 2-6 in their order (see above). */
+/** The steps 2-7 in their order (see above). */
 export function pipelineSteps(ports: PipelinePorts): InferenceStep[] {
-  return [admissionStep, usageStep(ports.usage), metricsStep(ports.metrics), requestLimitsStep(ports.limits), liveSpeedStep(ports.liveSpeed)];
+  return [routingStep(ports.route ?? ((modelId) => Promise.resolve(modelId))), admissionStep, usageStep(ports.usage), metricsStep(ports.metrics), requestLimitsStep(ports.limits), liveSpeedStep(ports.liveSpeed)];
 }
 
 /** The pipeline over `engine`: model resolution, then the steps. */

@@ -23,6 +23,17 @@ export const ChaiPerformanceSchema = Type.Object(
 );
 export type ChaiPerformance = Static<typeof ChaiPerformanceSchema>;
 
+/** The upstream that serves a provider's model (`<provider id>/<model id>`). */
+export const ChaiProviderSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1 }),
+    /** chai: another Chai box; openai: an OpenAI-compatible server. */
+    kind: Type.Union([Type.Literal("chai"), Type.Literal("openai")]),
+    name: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+
 export const ChaiModelInfoSchema = Type.Object(
   {
     /** Context tokens one request may use on this box (set by fit, or by the loaded runner). */
@@ -56,11 +67,14 @@ export const ChaiModelInfoSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    state: Type.Union([Type.Literal("loaded"), Type.Literal("available")]),
+    /** unavailable: a provider's model while the provider cannot be reached. */
+    state: Type.Union([Type.Literal("loaded"), Type.Literal("available"), Type.Literal("unavailable")]),
     size_bytes: Type.Integer({ minimum: 0 }),
     quantization: Type.Union([Type.String(), Type.Null()]),
     parameters: Type.Number({ minimum: 0 }),
     family: Type.Union([Type.String(), Type.Null()]),
+    /** Where a provider's model runs; absent on the box's own models. */
+    provider: Type.Optional(ChaiProviderSchema),
   },
   { additionalProperties: false },
 );
