@@ -3,8 +3,8 @@
  * names the same model wherever it is served (`tiny` on this box and on the study's box, listed there as
  * `study/tiny`). A request that names the bare id may go to any of them; one that names `<provider>/<model>`
  * goes to that provider alone. Only the cheapest places are candidates (this box's models are free, so a
- * paid provider is used only when an app names it or a selection picks it), and among them the one with the
- * shortest expected wait wins: (requests under way + 1) / measured speed.
+ * paid provider is used only when an app names it or a selection picks it), and among them the least busy
+ * wins (see {@link leastBusy}).
  */
 import type { AdmissionOptions, ChatEvent, ChatRequest, EmbedRequest, EmbedResult, InferenceService } from "../engine/contract.js";
 import type { ProviderInference } from "./provider-inference.js";
@@ -20,20 +20,27 @@ export interface Place {
   tokensPerSecond: number | null;
   /** Input plus output price per million tokens. */
   price: number;
+  /** This box's own model. */
+  local: boolean;
 }
 
 /**
- * The least busy of the cheapest places, pure. An unknown speed counts as the slowest known one, so a place
- * is not preferred for being unmeasured; ties go to the first place (this box's, listed first).
+ * The least busy of the cheapest places, pure: the fewest requests under way; among those, this box (no
+ * network, nothing leaves the house), then the fastest measured provider (an unknown speed loses). Load
+ * comes before speed because speeds measured here and through a provider are not alike: a provider's
+ * include the network, which dwarfs a small model's per-token time, while one more request on a busy
+ * place waits for certain.
  */
 export function leastBusy(places: readonly Place[]): Place | undefined {
   if (places.length === 0) return undefined;
   const cheapest = Math.min(...places.map((p) => p.price));
-  const candidates = places.filter((p) => p.price === cheapest);
-  const known = candidates.map((p) => p.tokensPerSecond).filter((v): v is number => v !== null && v > 0);
-  const fallback = known.length > 0 ? Math.min(...known) : 1;
-  const wait = (p: Place) => (p.load + 1) / (p.tokensPerSecond !== null && p.tokensPerSecond > 0 ? p.tokensPerSecond : fallback);
-  return candidates.reduce((best, p) => (wait(p) < wait(best) ? p : best));
+  const speed = (p: Place) => (p.tokensPerSecond !== null && p.tokensPerSecond > 0 ? p.tokensPerSecond : 0);
+  const better = (a: Place, b: Place) => {
+    if (a.load !== b.load) return a.load < b.load;
+    if (a.local !== b.local) return a.local;
+    return speed(a) > speed(b);
+  };
+  return places.filter((p) => p.price === cheapest).reduce((best, p) => (better(p, best) ? p : best));
 }
 
 /** What routing reads of this box's own models. */
@@ -58,6 +65,7 @@ export function providerRouter(registry: ProviderRegistry, inference: ProviderIn
         load: inference.load(state, modelId),
         tokensPerSecond: described?.chai.performance.generation_tokens_per_second ?? null,
         price: described ? described.chai.pricing.input_per_million_tokens + described.chai.pricing.output_per_million_tokens : 0,
+        local: false,
       });
     }
     return leastBusy(places)?.modelId ?? modelId;

@@ -75,7 +75,7 @@ export function wireProviders(config: Config, needs: ProvidersNeeds): ProvidersP
       const model = await needs.store.get(modelId);
       if (!model) return undefined;
       const stats = needs.scheduler.stats(modelId);
-      return { modelId, load: stats.active + stats.queued, tokensPerSecond: needs.localSpeed(model.sha256) ?? null, price: 0 };
+      return { modelId, load: stats.active + stats.queued, tokensPerSecond: needs.localSpeed(model.sha256) ?? null, price: 0, local: true };
     },
   };
   return {
