@@ -2,8 +2,10 @@
 export type {
   AppToken,
   Connect,
+  DiscoveredBox,
   List,
   Pairing,
+  ProviderView,
   Pull,
   PullState,
   Recommendation,

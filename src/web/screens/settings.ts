@@ -1,7 +1,8 @@
-/** Settings: the box name, how models are served, the password, signing out. */
+/** Settings: the box name, how models are served, the providers, the password, signing out. */
 import { api, get, messageOf, post, setCsrfToken } from "../api.js";
 import { busy, field, h, notice, replace } from "../dom.js";
 import type { Settings } from "../types.js";
+import { providersSection } from "./providers-section.js";
 
 /** A form that sends its values and says whether it worked. */
 function settingsForm(title: string, fields: HTMLElement[], submitLabel: string, send: () => Promise<string>): HTMLElement {
@@ -22,7 +23,7 @@ function settingsForm(title: string, fields: HTMLElement[], submitLabel: string,
 }
 
 export async function settingsScreen(root: HTMLElement, signedOut: () => void): Promise<void> {
-  const settings = await get<Settings>("/admin/settings");
+  const [settings, providers] = await Promise.all([get<Settings>("/admin/settings"), providersSection()]);
   const name = h("input", { type: "text", value: settings.box_name, maxlength: 63, required: true });
   const keepAlive = h("input", { type: "text", value: settings.keep_alive, required: true, autocomplete: "off" });
   const parallel = h("input", { type: "text", value: String(settings.parallel), inputmode: "numeric", required: true, autocomplete: "off" });
@@ -57,6 +58,7 @@ export async function settingsScreen(root: HTMLElement, signedOut: () => void): 
         return "Saved.";
       },
     ),
+    providers,
     h(
       "section",
       { class: "card" },

@@ -1,7 +1,7 @@
 /**
  * The web UI on a phone, against a real chaibox with authentication on: the whole first run (setup code,
  * password, hardware, recommendations, a download from a local model server with live progress, how to
- * connect), approving an app's pairing request, and revoking the app. Every screen is screenshotted and
+ * connect), approving an app's pairing request, revoking the app, and adding another box as a provider. Every screen is screenshotted and
  * checked for sideways scrolling, small tap targets and small input text.
  */
 import { readFile, mkdtemp, rm } from "node:fs/promises";
@@ -175,6 +175,37 @@ describe("the web UI on a phone", () => {
     expect(await phone.check("10-app-revoked")).toEqual([]);
     const client = new OpenAI({ baseURL: server.baseURL, apiKey: appToken, maxRetries: 0 });
     await expect(client.models.list()).rejects.toMatchObject({ status: 401 });
+  });
+
+  it("adds another box as a provider from Settings: the code to approve shows, and the card follows the pairing", async () => {
+    const { page } = phone;
+    const study = await startTestServer({ auth: true, pairing: { intervalSeconds: 1 } });
+    try {
+      await page.getByRole("link", { name: "Settings", exact: true }).click();
+      await page.getByRole("heading", { name: "Providers" }).waitFor();
+      await page.getByLabel("Provider kind").selectOption("chai");
+      await page.getByLabel("Provider id").fill("study");
+      await page.getByLabel("Provider address").fill(study.url);
+      await page.getByLabel("Provider name").fill("Study box");
+      await page.getByRole("button", { name: "Add provider" }).click();
+      const card = page.locator('li[data-provider="study"]');
+      await expect.poll(() => card.locator(".user-code").textContent()).toMatch(/\S/);
+      expect(await phone.check("11-provider-pairing")).toEqual([]);
+
+      // The study box's owner approves the code the card shows.
+      const code = await card.locator(".user-code").textContent();
+      const admin = { authorization: `Bearer ${study.auth.tokens.create("owner", "admin", "cli").token}`, "content-type": "application/json" };
+      const pending = (await (await fetch(`${study.url}/admin/pairings`, { headers: admin })).json()) as { data: { id: string; user_code: string }[] };
+      const request = pending.data.find((p) => p.user_code === code);
+      expect((await fetch(`${study.url}/admin/pairings/${request?.id}/approve`, { method: "POST", headers: admin, body: "{}" })).status).toBe(200);
+      await expect.poll(() => card.getAttribute("data-status"), { timeout: 20_000 }).toBe("ready");
+      expect(await card.textContent()).toMatch(/Study box.*ready.*1 model\(s\)/);
+      expect(await phone.check("11-provider-ready")).toEqual([]);
+      await card.getByRole("button", { name: "Remove" }).click();
+      await card.waitFor({ state: "detached" });
+    } finally {
+      await study.dispose();
+    }
   });
 
   it("shows every admin screen without layout problems, and signs out and in again", async () => {
