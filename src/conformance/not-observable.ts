@@ -6,6 +6,8 @@ export const notObservable: Readonly<Record<string, string>> = {
   "§2-3": "a requirement on clients (ignore unknown chai fields)",
   "§2-4": "whether capabilities come from the model file cannot be told from the answer; the server's own tests cover it",
   "§2-5": "which figures exist (measured, live, estimated) is internal; the answer shows only the one chosen",
+  "§2-7": "needs a provider that is down, which the suite cannot arrange",
+  "§2-8": "a provider's key is unknown to the suite, so its absence cannot be checked",
   "§4-2": "needs a runner to crash inside the server",
   "§6-4": "a requirement on clients (read the discovery document)",
   "§6-5": "needs a browse of _http._tcp on the server's network; chaibox's mDNS system test covers it",

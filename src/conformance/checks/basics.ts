@@ -50,6 +50,18 @@ export const basicChecks: Check[] = [
     },
   },
   {
+    id: "§2-6",
+    level: "MUST",
+    title: "a provider's model is named <provider id>/<model id> after its chai.provider",
+    async run(ctx) {
+      for (const model of ctx.models) {
+        const provider = (model.chai as { provider?: { id?: unknown } } | undefined)?.provider;
+        if (provider === undefined) continue;
+        expect(typeof provider.id === "string" && model.id.startsWith(`${provider.id}/`), `'${model.id}' names provider '${String(provider.id)}' but its id does not start with '${String(provider.id)}/'`, ctx.modelsAnswer?.exchange);
+      }
+    },
+  },
+  {
     id: "§4-1",
     level: "MUST",
     title: "errors under /v1 have the envelope and the codes of §4",
