@@ -1,7 +1,8 @@
 /**
  * chaibox found over mDNS from another host (network namespace B): advertised through avahi-daemon (with
  * every TXT key, names kept distinct on collisions, again after avahi-daemon restarts, renamed by update(),
- * withdrawn on SIGTERM) and through the embedded responder when no Avahi is on the bus.
+ * withdrawn on SIGTERM, offered as a provider on another box's Settings screen) and through the embedded
+ * responder when no Avahi is on the bus.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -107,6 +108,19 @@ describe("chaibox advertised through avahi-daemon", () => {
     expect(Object.keys(kitchen?.txt ?? {}).sort()).toEqual(["api", "auth", "chai", "id", "name", "wk"]);
     expect(kitchen?.boxId).toMatch(uuid);
     expect(kitchen?.discovery).toMatchObject({ chai_version: "1.0", box: { id: kitchen?.boxId, name: "kitchen" }, api_base: "/v1", server: { name: "chaibox" } });
+  });
+
+  it("is offered as a provider on the Settings screen of a box on another host (GET /admin/providers/discovered)", async () => {
+    // The study box on B: /admin answers its own host when authentication is off.
+    const study = await serve(b, "study", 8090, "chaibox is serving", { CHAIBOX_AUTH_REQUIRED: "false", CHAIBOX_MDNS: "off" });
+    const fetchScript = "fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t))";
+    const answer = JSON.parse(await b.exec(process.execPath, ["-e", fetchScript, "http://127.0.0.1:8090/admin/providers/discovered"])) as {
+      data: { name: string; url: string; box_id: string | null; added: boolean }[];
+    };
+    const kitchen = answer.data.find((box) => box.name === "kitchen");
+    expect(kitchen).toEqual({ name: "kitchen", url: `http://${a.address}:8080`, box_id: expect.stringMatching(uuid) as unknown, added: false });
+    expect(answer.data.some((box) => box.name === "study")).toBe(false);
+    expect(await stop(study)).toBe(0);
   });
 
   it("keeps two boxes of the same name apart: on one host and across the network", async () => {
