@@ -144,6 +144,12 @@ describe("another Chai box as a provider", () => {
     expect(Date.now() - again).toBeLessThan(500);
     const listed = (await app.models.list()).data.find((m) => m.id === "b/tiny") as unknown as { chai: { state: string } };
     expect(listed.chai.state).toBe("unavailable");
+    const selection = (await (await fetch(`${a.url}/chai/v1/select`, { method: "POST", headers: { authorization: `Bearer ${app.apiKey}`, "content-type": "application/json" }, body: "{}" })).json()) as {
+      data: { model: string }[];
+      rejected: { model: string; failed: string[] }[];
+    };
+    expect(selection.data.map((c) => c.model)).not.toContain("b/tiny");
+    expect(selection.rejected.find((r) => r.model === "b/tiny")?.failed).toEqual([expect.stringMatching(/^state: unavailable/)]);
 
     const own = await app.chat.completions.create({ model: "own-model", messages: [{ role: "user", content: "Still there?" }], max_tokens: 4 });
     expect(own.choices[0]?.message.content?.length).toBeGreaterThan(0);

@@ -43,6 +43,8 @@ export interface SelectResult {
 export function failedRequirements(model: ChaiModel, requirements: SelectRequirements): string[] {
   const { chai } = model;
   const failed: string[] = [];
+  // A provider's model while its provider does not answer: choosing it would only get a 503.
+  if (chai.state === "unavailable") failed.push("state: unavailable, its provider does not answer now");
   for (const capability of requirements.capabilities ?? []) {
     if (!chai.capabilities[capability]) failed.push(`capabilities: no ${capability}`);
   }
