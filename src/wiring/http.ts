@@ -50,13 +50,14 @@ export interface HttpNeeds {
 export function buildHttpApp(config: Config, needs: HttpNeeds): Promise<FastifyInstance> {
   const { paths, store, settings, pulls, chai, accounts, hardware, mdns, metrics, logger } = needs;
   const { scheduler, planDeps } = needs.engine;
-  const { auth, boxName } = accounts;
+  const { auth, boxName, budgets } = accounts;
   const unloadWaitMs = finiteMs(config.inference.unloadWait);
   const unloadModel = (id: string) => unloadWithin(scheduler.unload(id), unloadWaitMs);
   const loadedModels = () => scheduler.loaded();
   return buildApp({
     auth: {
       service: auth,
+      budgets,
       required: config.auth.required,
       localKey: accounts.localKey,
       boxName,
