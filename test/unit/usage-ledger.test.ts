@@ -140,5 +140,12 @@ describe("price list", () => {
     fail = false;
     expect(await lookup("acme/big")).toMatchObject({ inputPerMillion: 3 });
     expect(reads).toBe(3);
+    // A model the list does not name is looked for in a fresh read, at most once a second.
+    expect(await lookup("acme/new")).toBeUndefined();
+    expect(reads).toBe(3);
+    now += 1_000;
+    expect(await lookup("acme/new")).toBeUndefined();
+    expect(await lookup("acme/new")).toBeUndefined();
+    expect(reads).toBe(4);
   });
 });
