@@ -11,28 +11,28 @@ const layers = [
   { files: ["src/main.ts", "src/wiring/**", "src/conformance/**"], above: ["cli"] },
   { files: ["src/app.ts"], above: ["cli", "wiring", "conformance", "main.js"] },
   { files: ["src/api/**", "src/client/**", "src/web/**"], above: ["cli", "wiring", "conformance", "main.js", "app.js"] },
-  { files: ["src/models/**", "src/auth/**", "src/metrics/**", "src/providers/**"], above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web"] },
+  { files: ["src/models/**", "src/auth/**", "src/metrics/**", "src/providers/**", "src/budgets/**"], above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web"] },
   // platform/ apart: the only home of dbus-next.
-  { files: ["src/platform/**"], above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web", "models", "auth", "metrics", "providers"] },
-  { files: ["src/state/**"], above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web", "models", "auth", "metrics", "providers"] },
+  { files: ["src/platform/**"], above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web", "models", "auth", "metrics", "providers", "budgets"] },
+  { files: ["src/state/**"], above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web", "models", "auth", "metrics", "providers", "budgets"] },
   // engine/native apart: the only home of node-llama-cpp.
   {
     files: ["src/engine/**"],
     ignores: ["src/engine/native/**"],
-    above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web", "models", "auth", "metrics", "providers", "platform", "state"],
+    above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web", "models", "auth", "metrics", "providers", "budgets", "platform", "state"],
   },
   {
     files: ["src/engine/native/**"],
-    above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web", "models", "auth", "metrics", "providers", "platform", "state"],
+    above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web", "models", "auth", "metrics", "providers", "budgets", "platform", "state"],
   },
   {
     files: ["src/gguf/**", "src/hardware/**"],
-    above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web", "models", "auth", "metrics", "providers", "platform", "state", "engine"],
+    above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web", "models", "auth", "metrics", "providers", "budgets", "platform", "state", "engine"],
   },
   {
     files: ["src/config/**", "src/*.ts"],
     ignores: ["src/main.ts", "src/app.ts"],
-    above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web", "models", "auth", "metrics", "providers", "platform", "state", "engine", "gguf", "hardware"],
+    above: ["cli", "wiring", "conformance", "main.js", "app.js", "api", "client", "web", "models", "auth", "metrics", "providers", "budgets", "platform", "state", "engine", "gguf", "hardware"],
   },
 ];
 
@@ -76,8 +76,8 @@ export default tseslint.config(
     },
   },
   // The layers of the design, top to bottom: cli → composition root (main.ts, wiring/, conformance/) → app.ts
-  // → api/, client/, web/ → models/, auth/, metrics/, providers/ → platform/, state/ → engine/ → gguf/, hardware/ →
-  // config/ and the shared files. A file imports from its own layer or below (test/unit/architecture.test.ts
+  // → api/, client/, web/ → models/, auth/, metrics/, providers/, budgets/ → platform/, state/ → engine/ → gguf/,
+  // hardware/ → config/ and the shared files. A file imports from its own layer or below (test/unit/architecture.test.ts
   // checks the whole graph, cycles too); the native binding lives in engine/native and D-Bus in platform/.
   ...layerRules(),
   // Small files: split by concern first. Tests may be longer (one file per behaviour under test).

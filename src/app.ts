@@ -27,6 +27,8 @@ import { authGuard, type GuardOptions } from "./auth/guard.js";
 import type { AuthService } from "./auth/service.js";
 import { accountRoutes } from "./api/admin/account.js";
 import { appsRoutes } from "./api/admin/apps.js";
+import { usageRoutes } from "./api/admin/usage.js";
+import type { UsageLedger } from "./budgets/usage-ledger.js";
 import { settingsRoutes, type SettingsRoutesOptions } from "./api/admin/settings.js";
 import { pairingRoutes } from "./api/chai/pairing.js";
 import { pairingLookupRoutes } from "./api/chai/pairing-lookup.js";
@@ -40,6 +42,8 @@ import type { ChaiboxMetrics } from "./metrics/registry.js";
 export interface AppAuth {
   /** The account, sessions, tokens and pairings. */
   service: AuthService;
+  /** Each app's monthly budget and its usage and cost per provider and month. */
+  budgets: UsageLedger;
   /** Whether the API needs a token; false is `serve --no-auth`. */
   required: boolean;
   /** The key the CLI on this machine sends as an admin bearer token. Default: none. */
@@ -150,7 +154,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(chatCompletionsRoutes, { inference: deps.inference });
   await app.register(embeddingsRoutes, { inference: deps.inference });
   if (deps.responses) await app.register(responsesRoutes, { inference: deps.inference, records: deps.responses });
-  await app.register(selectRoutes, { models: deps.models });
+  const budgets = deps.auth?.budgets;
+  await app.register(selectRoutes, { models: deps.models, budget: budgets && ((tokenId) => budgets.standing(tokenId)) });
   if (deps.ollama) await app.register(ollamaRoutes, { prefix: "/api", ...deps.ollama });
   if (deps.admin) await app.register(adminRoutes, deps.admin);
   if (deps.auth) {
@@ -161,7 +166,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       onBoxNameChange,
       ...(deps.auth.attemptsPerMinute !== undefined && { attemptsPerMinute: deps.auth.attemptsPerMinute }),
     });
-    await app.register(appsRoutes, { auth: service });
+    await app.register(appsRoutes, { auth: service, budgets: deps.auth.budgets });
+    await app.register(usageRoutes, { auth: service, budgets: deps.auth.budgets });
     await app.register(settingsRoutes, { auth: service, required, boxName, ...(onBoxNameChange && { onBoxNameChange }), ...(serving && { serving }) });
     await app.register(pairingLookupRoutes, { pairings: service.pairings });
     await app.register(pairingRoutes, { pairings: service.pairings, ...(deps.auth.pairingsPerMinute !== undefined && { requestsPerMinute: deps.auth.pairingsPerMinute }) });

@@ -82,6 +82,12 @@ export const errorCodes = {
   setup_required: { status: 409 },
   /** Too many attempts (sign-in, setup code, pairing requests); `details.retryAfterSeconds` says when to retry. */
   rate_limited: { status: 429 },
+  /**
+   * The app's monthly budget cannot cover a request to a priced model; `details.budget` carries the figures
+   * (month, budget, spent, remaining, the request's estimated minimum cost, currency). Local models are never
+   * refused for it.
+   */
+  budget_exceeded: { status: 402 },
   /** No app token with this id. */
   token_not_found: { status: 404 },
   /** No pending pairing request with this id (unknown, already answered, or expired). */

@@ -19,12 +19,13 @@
  *
  * Shutdown (`close`, wiring/lifecycle.ts): console notice and mDNS, pulls, server.json, benchmarks, the
  * scheduler (drains requests up to the deadline and ends every runner), the launcher, the HTTP server,
- * the responses purge, token usage, the database, the runtime directory.
+ * the responses purge, token usage, the usage ledger, the database, the runtime directory.
  */
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import type { PairingOptions } from "./auth/pairing.js";
 import type { AuthService } from "./auth/service.js";
+import type { UsageLedger } from "./budgets/usage-ledger.js";
 import type { Paths } from "./config/paths.js";
 import type { Config } from "./config/schema.js";
 import type { Scheduler } from "./engine/scheduler.js";
@@ -37,7 +38,7 @@ import type { StateDatabase } from "./state/db.js";
 import { startEngine } from "./wiring/engine.js";
 import { hardwareSource, type HardwareOptions } from "./wiring/hardware.js";
 import { buildHttpApp } from "./wiring/http.js";
-import { wireInference } from "./wiring/inference.js";
+import { wireInference, type InferenceNeeds } from "./wiring/inference.js";
 import { wireProviders } from "./wiring/providers.js";
 import { PerformanceStore } from "./models/performance/performance-store.js";
 import { stopRun } from "./wiring/lifecycle.js";
@@ -59,6 +60,8 @@ export interface RunningServer {
   db: StateDatabase;
   /** Admin account, sessions, app tokens and pairings. */
   auth: AuthService;
+  /** Usage and cost per app token, provider and month, and each app's monthly budget. */
+  budgets: UsageLedger;
   /** The admin key of this run that the local CLI reads from `server.json`. */
   localKey: string;
   paths: Paths;
@@ -72,6 +75,11 @@ export interface StartOptions extends HardwareOptions {
   logger?: Logger;
   /** Pairing timings (tests shorten the polling interval). Default: RFC 8628's 5 s interval, 10 minutes to approve. */
   pairing?: PairingOptions;
+  /**
+   * For tests only: prices for the models it names, in place of the directory's (`chai.pricing`), so the
+   * budget step can be tested against a priced model before providers exist in the test. Default: none.
+   */
+  pricing?: InferenceNeeds["pricing"];
 }
 
 /** Starts chaibox with a validated configuration and listens on its port. */
@@ -98,7 +106,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     boxId: accounts.boxId,
     logger,
   });
-  const chai = wireInference(config, { store, scheduler: engine.scheduler, db, plan: engine.planDeps, metrics, auth: accounts.auth, speeds, providers, logger });
+  const chai = wireInference(config, {
+    store,
+    scheduler: engine.scheduler,
+    db,
+    plan: engine.planDeps,
+    metrics,
+    auth: accounts.auth,
+    budgets: accounts.budgets,
+    pricing: options.pricing,
+    speeds,
+    providers,
+    logger,
+  });
   // Filled once listening: the first publication already carries the name of that moment.
   const mdns = new MdnsState(logger);
   const app = await buildHttpApp(config, { paths, store, settings, pulls, engine, chai, providers, accounts, hardware, mdns, metrics, logger });
@@ -121,6 +141,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     pulls,
     db,
     auth,
+    budgets: accounts.budgets,
     localKey,
     paths,
     advertiser: announcements.advertiser,

@@ -13,8 +13,20 @@ export interface NormalizedError {
   message: string;
   param: string | null;
   retryAfterSeconds?: number;
+  /** `budget_exceeded`'s figures, carried as `error.budget` in OpenAI's envelope (Ollama's message says them). */
+  budget?: BudgetFigures;
   /** True for our own faults (5xx bugs), which are logged with their stack. */
   internal: boolean;
+}
+
+/** What a `budget_exceeded` error says of the app's budget (docs/chai-v1.md). Amounts in USD. */
+export interface BudgetFigures {
+  month: string;
+  budget_usd: number;
+  spent_usd: number;
+  remaining_usd: number;
+  estimated_cost_usd: number;
+  currency: string;
 }
 
 /** OpenAI's `error.type` per code; codes not listed are `invalid_request_error` below 500, else `server_error`. */
@@ -85,6 +97,7 @@ export function normalizeError(error: unknown): NormalizedError {
       internal: error.status >= 500 && error.code === "internal_error",
     };
     if (error.details.retryAfterSeconds !== undefined) out.retryAfterSeconds = error.details.retryAfterSeconds;
+    if (error.code === "budget_exceeded" && error.details.budget !== undefined) out.budget = error.details.budget as BudgetFigures;
     return out;
   }
   if (isDiskFull(error)) {
@@ -120,12 +133,12 @@ export function normalizeError(error: unknown): NormalizedError {
 }
 
 export interface OpenAiErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
+  error: { message: string; type: string; param: string | null; code: string | null; budget?: BudgetFigures };
 }
 
-/** OpenAI's envelope: `{"error": {"message", "type", "param", "code"}}`. */
+/** OpenAI's envelope: `{"error": {"message", "type", "param", "code"}}`, and `budget` for `budget_exceeded`. */
 export function openAiError(error: NormalizedError): OpenAiErrorBody {
   const type = openAiTypes[error.code] ?? (error.status >= 500 ? "server_error" : "invalid_request_error");
   const code = error.code === "invalid_json" ? null : error.code;
-  return { error: { message: error.message, type, param: error.param, code } };
+  return { error: { message: error.message, type, param: error.param, code, ...(error.budget && { budget: error.budget }) } };
 }

@@ -5,8 +5,8 @@
  *
  * The dialects do not call {@link InferenceService} directly: they call the inference pipeline
  * (engine/pipeline/index.ts), one function whose named steps run in this order around it — model resolution
- * (`model: "auto"`), admission (the caller's app token as queue owner), usage, metrics, request limits, live
- * speed — and the scheduler implements this contract at the bottom. The caller is an argument of each call.
+ * (`model: "auto"`), admission (the caller's app token as queue owner), budget, usage, metrics, request
+ * limits, live speed — and the scheduler implements this contract at the bottom. The caller is an argument of each call.
  */
 
 /** A JSON Schema document, as sent by a client (validated where it is used). */

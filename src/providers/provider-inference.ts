@@ -97,6 +97,13 @@ export class ProviderInference implements InferenceService {
 
   private async *run(modelId: string, request: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatEvent> {
     const { state, model } = this.admit(modelId);
+    // Released at `done`, before it is handed on: a consumer may stop there without ending this generator,
+    // and a request that finished must not count as load on the provider.
+    let released = false;
+    const release = () => {
+      if (!released) this.release(state, model);
+      released = true;
+    };
     try {
       const body = upstreamChatBody(model, request);
       const started = performance.now();
@@ -120,11 +127,12 @@ export class ProviderInference implements InferenceService {
             this.registry.recordSpeed(state, model, { generationTokensPerSecond: ((event.usage.completionTokens - 1) * 1000) / generationMs, timeToFirstTokenMs: firstTokenAt - started });
           }
         }
+        if (event.type === "done") release();
         yield event;
         first = await iterator.next();
       }
     } finally {
-      this.release(state, model);
+      release();
     }
   }
 }

@@ -31,3 +31,10 @@ export function duration(seconds: number | null): string {
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
 }
+
+/** US dollars: cents, or the first figures of an amount under a cent (0.0042 USD), so small spending shows. */
+export function dollars(amount: number): string {
+  if (amount === 0) return "0 USD";
+  const digits = amount >= 0.01 ? 2 : Math.min(6, 1 - Math.floor(Math.log10(amount)));
+  return `${amount.toFixed(digits)} USD`;
+}

@@ -53,13 +53,14 @@ export function buildHttpApp(config: Config, needs: HttpNeeds): Promise<FastifyI
   const { paths, store, settings, pulls, chai, providers, accounts, hardware, mdns, metrics, logger } = needs;
   const { registry } = providers;
   const { scheduler, planDeps } = needs.engine;
-  const { auth, boxName } = accounts;
+  const { auth, boxName, budgets } = accounts;
   const unloadWaitMs = finiteMs(config.inference.unloadWait);
   const unloadModel = (id: string) => unloadWithin(scheduler.unload(id), unloadWaitMs);
   const loadedModels = () => scheduler.loaded();
   return buildApp({
     auth: {
       service: auth,
+      budgets,
       required: config.auth.required,
       localKey: accounts.localKey,
       boxName,

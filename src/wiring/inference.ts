@@ -1,14 +1,16 @@
 /**
  * Wiring: Chai's model descriptions and speed figures — the `/v1/models` directory, the background
  * benchmarks, and the inference pipeline the dialects call (engine/pipeline): the scheduler with model
- * choice, admission, per-token usage, metrics, request limits and live timing filled in, all over one
- * performance store.
+ * choice, admission, budgets, per-token usage, metrics, request limits and live timing filled in, all over
+ * one performance store.
  */
 import type { Logger } from "pino";
 import type { AuthService } from "../auth/service.js";
+import { priceList } from "../budgets/price-list.js";
+import type { UsageLedger } from "../budgets/usage-ledger.js";
 import { durationMs, type Config } from "../config/schema.js";
 import { chooseModel } from "../models/selection/auto-model.js";
-import { inferencePipeline, type RunInference } from "../engine/pipeline/index.js";
+import { inferencePipeline, type BudgetPorts, type ModelPrice, type RunInference } from "../engine/pipeline/index.js";
 import type { Scheduler } from "../engine/scheduler.js";
 import { inferenceMetrics } from "../metrics/instrument.js";
 import type { ChaiboxMetrics } from "../metrics/registry.js";
@@ -39,6 +41,12 @@ export interface InferenceNeeds {
   /** The speed figures of this box's models. */
   speeds: PerformanceStore;
   providers: ProvidersParts;
+  budgets: UsageLedger;
+  /**
+   * For tests only: prices that replace the directory's for the models it names (undefined: the directory's),
+   * since this box's own models are free and priced ones come only from providers. Default: none.
+   */
+  pricing?: ((modelId: string) => ModelPrice | undefined) | undefined;
   logger: Logger;
 }
 
@@ -92,11 +100,33 @@ export function wireInference(config: Config, needs: InferenceNeeds): InferenceP
   });
   const inference = inferencePipeline(providers.engine, {
     route: providers.route,
-    chooseModel: (request, streaming) => chooseModel(directory, request, streaming),
+    chooseModel: (request, streaming, caller) =>
+      chooseModel(directory, request, streaming, caller.tokenId === undefined ? undefined : needs.budgets.standing(caller.tokenId)),
+    budget: budgetPorts(needs, directory),
     usage: (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion),
     metrics: inferenceMetrics(metrics),
     limits: { maxTokens: config.inference.maxTokens, timeoutMs: durationMs(config.inference.requestTimeout) },
     liveSpeed,
   });
   return { directory, localDirectory, benchmarks, inference };
+}
+
+/** The budget step's ports: prices from the directory (kept for a few seconds), the ledger, the provider of a model. */
+function budgetPorts(needs: InferenceNeeds, directory: ChaiModelDirectory): BudgetPorts {
+  const { budgets, logger } = needs;
+  const listed = priceList(() => directory.list());
+  const override = needs.pricing;
+  return {
+    price: async (modelId) => {
+      const forced = override?.(modelId);
+      if (forced !== undefined) return forced;
+      return listed(modelId).catch((error: unknown) => {
+        logger.warn({ model: modelId, err: (error as Error).message }, "reading the model prices failed; this call is counted as free");
+        return undefined;
+      });
+    },
+    provider: (modelId) => needs.providers.registry.lookup(modelId)?.state.spec.id ?? "",
+    record: (usage) => budgets.record(usage),
+    standing: (tokenId) => budgets.standing(tokenId),
+  };
 }

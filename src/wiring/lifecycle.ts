@@ -41,6 +41,7 @@ export async function stopRun(parts: RunParts, deadlineMs: number): Promise<void
   await parts.app.close();
   accounts.responses.stop();
   accounts.auth.tokens.flushQuietly();
+  accounts.budgets.stop();
   stores.db.close();
   // Only when empty: the runners' sockets are gone by now, and a directory systemd manages stays intact.
   await rmdir(stores.paths.runtimeDir).catch(() => undefined);

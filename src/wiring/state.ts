@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { PairingOptions } from "../auth/pairing.js";
 import { randomSecret } from "../auth/secrets.js";
 import { openAuth, type AuthService } from "../auth/service.js";
+import { UsageLedger } from "../budgets/usage-ledger.js";
 import { resolvePaths, type Paths } from "../config/paths.js";
 import { durationMs, type Config } from "../config/schema.js";
 import { checkModelLoads } from "../engine/native/client.js";
@@ -66,6 +67,8 @@ export function openPulls(config: Config, stores: Pick<Stores, "store" | "paths"
 /** Who may use the box and what it keeps for them. */
 export interface Accounts {
   auth: AuthService;
+  /** Usage and cost per app token, provider and month, and each app's monthly budget. */
+  budgets: UsageLedger;
   /** Stored Responses API responses, purged of expired ones periodically. */
   responses: ResponsesStore;
   /** The admin key of this run that the local CLI reads from `server.json`. */
@@ -100,9 +103,10 @@ export function openAccounts(config: Config, db: StateDatabase, pairing: Pairing
   const responsesLogger = logger.child({ module: "responses" });
   responses.start(undefined, (error) => responsesLogger.warn({ err: error }, "purging expired responses failed; retrying later"));
   const auth = openAuth(db, pairing && { pairing });
+  const budgets = new UsageLedger(db);
   announceAuth(config, auth, logger.child({ module: "auth" }));
   const localKey = randomSecret("local_");
   const id = boxId(db);
   const boxName = () => auth.account.boxName() ?? (config.box.name || hostname() || "chaibox");
-  return { auth, responses, localKey, boxId: id, boxName };
+  return { auth, budgets, responses, localKey, boxId: id, boxName };
 }

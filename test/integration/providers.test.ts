@@ -122,6 +122,8 @@ describe("another Chai box as a provider", () => {
     const responses = await app.responses.create({ model: "b/tiny", input: "One more", max_output_tokens: 8 });
     expect(responses.output_text.length).toBeGreaterThan(0);
 
+    // Nothing is left counted as under way there once the answers are done.
+    expect(((await providerOnA()) as ProviderView & { in_flight: number }).in_flight).toBe(0);
     a.auth.tokens.flush();
     const usage = a.auth.tokens.require(appTokenId);
     expect(usage.completionTokens).toBeGreaterThanOrEqual((whole.usage?.completion_tokens ?? 0) + completion);

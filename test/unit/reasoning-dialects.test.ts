@@ -26,6 +26,12 @@ const engine: InferenceService = {
 };
 // The real pipeline around the fake engine, its steps writing nowhere.
 const inference = inferencePipeline(engine, {
+  budget: {
+    price: () => Promise.resolve(undefined),
+    provider: () => "",
+    record: () => undefined,
+    standing: () => ({ month: "2026-01", budgetUsd: null, spentUsd: 0, remainingUsd: null }),
+  },
   usage: () => undefined,
   metrics: { firstToken: () => undefined, generated: () => undefined },
   limits: { timeoutMs: Infinity },

@@ -69,6 +69,23 @@ describe("select", () => {
   it("finds embedding models by their output modality", () => {
     expect(selectModels(all, { output_modalities: ["embedding"] }).data.map((c) => c.model)).toEqual(["embed"]);
   });
+
+  it("leaves out the priced models an app's spent budget cannot afford, saying the figures; free ones stay", () => {
+    const requirements = { output_modalities: ["text" as const] };
+    const spent = { month: "2026-12", budgetUsd: 1, spentUsd: 1.25, remainingUsd: 0 };
+    const result = selectModels(all, requirements, "quality", spent);
+    expect(result.data.map((c) => c.model)).toEqual(["big-8b", "mid-4b", "small-1b"]);
+    expect(result.rejected).toContainEqual({
+      model: "cloud-70b",
+      failed: ["budget: this app's monthly budget of 1 USD for 2026-12 is spent (1.25 USD spent, 0 USD left), and this model costs 2/2 USD per million tokens in/out"],
+    });
+    // A budget with money left, no budget, or no app token: the priced model is ranked as before.
+    const left = { ...spent, spentUsd: 0.5, remainingUsd: 0.5 };
+    const unlimited = { month: "2026-12", budgetUsd: null, spentUsd: 3, remainingUsd: null };
+    for (const budget of [left, unlimited, undefined]) expect(selectModels(all, requirements, "quality", budget).data[0]?.model).toBe("cloud-70b");
+    // A budget of 0 is spent from the start.
+    expect(selectModels(all, requirements, "cost", { month: "2026-12", budgetUsd: 0, spentUsd: 0, remainingUsd: 0 }).data.map((c) => c.model)).not.toContain("cloud-70b");
+  });
 });
 
 describe('model "auto"', () => {
@@ -92,5 +109,16 @@ describe('model "auto"', () => {
     expect((error as ChaiboxError).message).toMatch(/^model "auto": no installed model meets this request's needs: .*big-8b \(min_context_length: serves 8192 tokens, \d+ needed\)/);
     const none = await chooseModel({ list: () => Promise.resolve([]) }, chat(), false).catch((e: unknown) => e);
     expect((none as Error).message).toMatch(/no models are installed/);
+  });
+
+  it("chooses among what the caller can afford", async () => {
+    const directory = { list: () => Promise.resolve(all) };
+    expect(await chooseModel(directory, chat(), false)).toBe("cloud-70b");
+    const spent = { month: "2026-12", budgetUsd: 0.5, spentUsd: 0.5, remainingUsd: 0 };
+    expect(await chooseModel(directory, chat(), false, spent)).toBe("big-8b");
+    const onlyPriced = { list: () => Promise.resolve([cloud]) };
+    const error = await chooseModel(onlyPriced, chat(), false, spent).catch((e: unknown) => e);
+    expect((error as ChaiboxError).code).toBe("model_not_found");
+    expect((error as ChaiboxError).message).toMatch(/cloud-70b \(budget: this app's monthly budget of 0.5 USD for 2026-12 is spent/);
   });
 });

@@ -95,6 +95,41 @@ export interface AppToken {
   requests: number;
   prompt_tokens: number;
   completion_tokens: number;
+  /** This month's budget and spending (USD). */
+  budget: AppBudget;
+  /** This month's usage, per provider. */
+  usage_by_provider: ProviderUsage[];
+}
+
+/** An app's monthly budget and where it stands this month (UTC), in USD. */
+export interface AppBudget {
+  /** null: no budget (no limit). */
+  monthly_usd: number | null;
+  /** `YYYY-MM`. */
+  month: string;
+  spent_usd: number;
+  /** null without a budget; never below 0. */
+  remaining_usd: number | null;
+}
+
+/** One app's usage of one provider in one month. */
+export interface ProviderUsage {
+  /** `local` for this box's own models, else the provider's id. */
+  provider: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  requests: number;
+  cost_usd: number;
+}
+
+/** `GET /admin/usage`: one month's usage per app and per provider. */
+export interface UsageReport {
+  object: "usage";
+  /** `YYYY-MM` (UTC). */
+  month: string;
+  /** One entry per app that used the box that month; `app_id` null for calls without an app token. */
+  data: { app_id: string | null; name: string; cost_usd: number; usage_by_provider: ProviderUsage[] }[];
+  total_cost_usd: number;
 }
 
 export interface Pairing {

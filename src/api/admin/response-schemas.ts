@@ -8,7 +8,33 @@ const List = (item: ReturnType<typeof Type.Object>) => Type.Object({ object: Typ
 const NoContent = { description: "done (no body)" };
 const Session = Type.Object({ signed_in: Type.Literal(true), csrf_token: Type.String(), expires_at: Type.String() });
 const Pull = Type.Object({ id: Type.String(), state: Type.String() });
-const App = Type.Object({ id: Type.String(), name: Type.String(), scope: Type.String() });
+const ProviderUsage = Type.Object({
+  provider: Type.String(),
+  prompt_tokens: Type.Integer(),
+  completion_tokens: Type.Integer(),
+  requests: Type.Integer(),
+  cost_usd: Type.Number(),
+});
+const App = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scope: Type.String(),
+  budget: Type.Object({
+    monthly_usd: Type.Union([Type.Number(), Type.Null()]),
+    month: Type.String(),
+    spent_usd: Type.Number(),
+    remaining_usd: Type.Union([Type.Number(), Type.Null()]),
+  }),
+  usage_by_provider: Type.Array(ProviderUsage),
+});
+const Usage = Type.Object({
+  object: Type.Literal("usage"),
+  month: Type.String(),
+  data: Type.Array(
+    Type.Object({ app_id: Type.Union([Type.String(), Type.Null()]), name: Type.String(), cost_usd: Type.Number(), usage_by_provider: Type.Array(ProviderUsage) }),
+  ),
+  total_cost_usd: Type.Number(),
+});
 const Pairing = Type.Object({ id: Type.String(), object: Type.Literal("pairing"), status: Type.String() });
 const Settings = Type.Object({ box_name: Type.String(), auth_required: Type.Boolean() });
 const AdminModel = Type.Object({ id: Type.String(), object: Type.Literal("model") });
@@ -35,6 +61,7 @@ export const adminResponses: Record<string, Record<string, object>> = {
   "POST /admin/apps": { 201: Type.Intersect([App, Type.Object({ token: Type.String() })]) },
   "PATCH /admin/apps/:id": { 200: App },
   "DELETE /admin/apps/:id": { 200: App },
+  "GET /admin/usage": { 200: Usage },
   "GET /admin/pairings": { 200: List(Type.Object({ id: Type.String(), app_name: Type.String(), user_code: Type.String() })) },
   "POST /admin/pairings/:id/approve": { 200: Pairing },
   "POST /admin/pairings/:id/deny": { 200: Pairing },

@@ -1,8 +1,10 @@
 /** `POST /chai/v1/select`: the installed models that meet an app's requirements, best first for its preference. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type, type Static } from "@sinclair/typebox";
+import type { BudgetStanding } from "../../engine/pipeline/index.js";
 import type { ChaiModelDirectory } from "../../models/description/model-description.js";
 import { selectModels } from "../../models/selection/select-ranking.js";
+import { callerOf } from "../caller.js";
 
 const Capability = Type.Union([
   Type.Literal("tools"),
@@ -36,12 +38,16 @@ export type SelectBody = Static<typeof SelectBody>;
 
 export interface SelectRouteOptions {
   models: ChaiModelDirectory;
+  /** Where an app token stands against its monthly budget: priced models it cannot afford are left out. Default: no budgets. */
+  budget?: ((tokenId: string) => BudgetStanding) | undefined;
 }
 
-export const selectRoutes: FastifyPluginAsyncTypebox<SelectRouteOptions> = async (app, { models }) => {
+export const selectRoutes: FastifyPluginAsyncTypebox<SelectRouteOptions> = async (app, { models, budget }) => {
   app.post("/chai/v1/select", { schema: { body: SelectBody } }, async (request) => {
     const { requirements = {}, preference = "quality" } = request.body;
-    const result = selectModels(await models.list(), requirements, preference);
+    const { tokenId } = callerOf(request);
+    const standing = tokenId === undefined || budget === undefined ? undefined : budget(tokenId);
+    const result = selectModels(await models.list(), requirements, preference, standing);
     return { object: "chai.selection" as const, preference, ...result };
   });
 };

@@ -14,6 +14,17 @@ export const OpenAiErrorSchema = Type.Object({
     type: Type.Union([Type.Literal("invalid_request_error"), Type.Literal("server_error")]),
     param: Nullable(Type.String()),
     code: Nullable(Type.String()),
+    /** `budget_exceeded` only: the app's budget figures (§4). */
+    budget: Type.Optional(
+      Type.Object({
+        month: Type.String(),
+        budget_usd: Type.Number(),
+        spent_usd: Type.Number(),
+        remaining_usd: Type.Number(),
+        estimated_cost_usd: Type.Number(),
+        currency: Type.String(),
+      }),
+    ),
   }),
 });
 

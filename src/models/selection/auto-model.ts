@@ -6,6 +6,7 @@
  * that maps to it (Chat Completions, Responses) gets the same choice.
  */
 import type { ChatRequest } from "../../engine/contract.js";
+import type { BudgetStanding } from "../../engine/pipeline/index.js";
 import { ChaiboxError } from "../../errors.js";
 import type { ChaiModelDirectory } from "../description/model-description.js";
 import { selectModels, type Capability, type SelectRequirements } from "./select-ranking.js";
@@ -32,10 +33,13 @@ export function requirementsOf(chat: ChatRequest, streaming: boolean): SelectReq
   };
 }
 
-/** The id of the best model for `chat`, or a clear `model_not_found` saying why none fits. */
-export async function chooseModel(models: ChaiModelDirectory, chat: ChatRequest, streaming: boolean): Promise<string> {
+/**
+ * The id of the best model for `chat`, or a clear `model_not_found` saying why none fits. With the caller's
+ * `budget`, priced models it cannot afford are left out (as `select` does). Default: no budget.
+ */
+export async function chooseModel(models: ChaiModelDirectory, chat: ChatRequest, streaming: boolean, budget?: BudgetStanding): Promise<string> {
   const requirements = requirementsOf(chat, streaming);
-  const result = selectModels(await models.list(), requirements, "quality");
+  const result = selectModels(await models.list(), requirements, "quality", budget);
   const best = result.data[0];
   if (best) return best.model;
   const why = result.rejected.map((r) => `${r.model} (${r.failed.join("; ")})`).join(", ");

@@ -4,6 +4,7 @@
  * (api/chai/select.ts) answers with it, and `model: "auto"` (auto-model.ts) uses it with requirements taken
  * from the request itself.
  */
+import type { BudgetStanding } from "../../engine/pipeline/index.js";
 import type { ChaiModel } from "../description/model-description.js";
 
 export type Capability = "tools" | "json_schema" | "reasoning" | "embeddings" | "streaming";
@@ -100,12 +101,27 @@ function reason(model: ChaiModel, preference: Preference): string {
   return `${parts.join(", ")} (ranked by ${preference}: ${lead} first)`;
 }
 
-/** Ranks the models that meet `requirements` by `preference`; lists the rest with what they failed. */
-export function selectModels(models: ChaiModel[], requirements: SelectRequirements, preference: Preference = "quality"): SelectResult {
+/**
+ * Why the app cannot afford `model`, or undefined when it can: a priced model is out of reach once the app's
+ * monthly budget is spent. Free (local) models always are within it.
+ */
+export function unaffordable(model: ChaiModel, budget: BudgetStanding | undefined): string | undefined {
+  if (budget === undefined || budget.budgetUsd === null || budget.remainingUsd === null || budget.remainingUsd > 0 || priceOf(model) === 0) return undefined;
+  const spent = Math.round(budget.spentUsd * 1e6) / 1e6;
+  return `budget: this app's monthly budget of ${budget.budgetUsd} USD for ${budget.month} is spent (${spent} USD spent, 0 USD left), and this model costs ${model.chai.pricing.input_per_million_tokens}/${model.chai.pricing.output_per_million_tokens} ${model.chai.pricing.currency} per million tokens in/out`;
+}
+
+/**
+ * Ranks the models that meet `requirements` by `preference`; lists the rest with what they failed. With the
+ * caller's `budget` (an app token's standing), priced models it cannot afford are left out. Default: none.
+ */
+export function selectModels(models: ChaiModel[], requirements: SelectRequirements, preference: Preference = "quality", budget?: BudgetStanding): SelectResult {
   const matching: ChaiModel[] = [];
   const rejected: SelectRejection[] = [];
   for (const model of models) {
     const failed = failedRequirements(model, requirements);
+    const outOfBudget = unaffordable(model, budget);
+    if (outOfBudget !== undefined) failed.push(outOfBudget);
     if (failed.length === 0) matching.push(model);
     else rejected.push({ model: model.id, failed });
   }

@@ -1,8 +1,12 @@
-/** Apps: pairing requests to approve or deny, the paired apps with their use, revoking, and new tokens. */
+/**
+ * Apps: pairing requests to approve or deny, the paired apps with their use, this month's spending and their
+ * monthly budgets, revoking, and new tokens.
+ */
 import { api, get, messageOf, post } from "../api.js";
 import { busy, field, h, notice, replace } from "../dom.js";
 import { ago } from "../format.js";
 import type { AppToken, List, Pairing } from "../types.js";
+import { budgetForm, spendingLine } from "./app-budget.js";
 
 export async function appsScreen(root: HTMLElement): Promise<void> {
   const [apps, pairings] = await Promise.all([get<List<AppToken>>("/admin/apps"), get<List<Pairing>>("/admin/pairings")]);
@@ -49,9 +53,15 @@ export async function appsScreen(root: HTMLElement): Promise<void> {
     );
     return h(
       "li",
-      { class: "row spread", "data-app": app.name },
-      h("span", {}, h("strong", {}, app.name), h("span", { class: "hint" }, ` ${app.scope} · ${app.requests} request(s) · ${(app.prompt_tokens + app.completion_tokens).toLocaleString()} tokens · last used ${ago(app.last_used_at)}`)),
-      revoke,
+      { "data-app": app.name },
+      h(
+        "div",
+        { class: "row spread" },
+        h("span", {}, h("strong", {}, app.name), h("span", { class: "hint" }, ` ${app.scope} · ${app.requests} request(s) · ${(app.prompt_tokens + app.completion_tokens).toLocaleString()} tokens · last used ${ago(app.last_used_at)}`)),
+        revoke,
+      ),
+      h("p", { class: "hint spending" }, spendingLine(app)),
+      budgetForm(app, rerender, (error) => message.show(messageOf(error))),
     );
   });
 

@@ -1,7 +1,8 @@
 /**
  * The web UI on a phone, against a real chaibox with authentication on: the whole first run (setup code,
  * password, hardware, recommendations, a download from a local model server with live progress, how to
- * connect), approving an app's pairing request, revoking the app, and adding another box as a provider. Every screen is screenshotted and
+ * connect), approving an app's pairing request, setting the app's monthly budget, revoking the app, and
+ * adding another box as a provider. Every screen is screenshotted and
  * checked for sideways scrolling, small tap targets and small input text.
  */
 import { readFile, mkdtemp, rm } from "node:fs/promises";
@@ -165,6 +166,26 @@ describe("the web UI on a phone", () => {
     await page.reload();
     await expect.poll(() => page.locator('li[data-app="Garden app"]').textContent()).toMatch(/1 request\(s\) · [1-9][\d,]* tokens/);
     expect(await phone.check("09-apps-paired")).toEqual([]);
+  });
+
+  it("sets the app's monthly budget, shows this month's spending against it, and clears it", async () => {
+    const { page } = phone;
+    const row = page.locator('li[data-app="Garden app"]');
+    const month = new Date().toISOString().slice(0, 7);
+    // The app chatted with a local model: free.
+    expect(await row.locator(".spending").textContent()).toBe(`This month (${month}): 0 USD spent · no budget`);
+    await row.getByLabel("Monthly budget (USD)").fill("2.5");
+    await row.getByRole("button", { name: "Save budget" }).click();
+    await expect.poll(() => page.locator('li[data-app="Garden app"] .spending').textContent()).toBe(`This month (${month}): 0 USD spent of a 2.50 USD budget · 2.50 USD left`);
+    expect(await row.getByLabel("Monthly budget (USD)").inputValue()).toBe("2.5");
+    const id = server.auth.tokens.list().find((token) => token.name === "Garden app")?.id ?? "";
+    expect(server.budgets.standing(id)).toMatchObject({ budgetUsd: 2.5, remainingUsd: 2.5 });
+    expect(await phone.check("09b-app-budget")).toEqual([]);
+    // An empty field clears the budget.
+    await row.getByLabel("Monthly budget (USD)").fill("");
+    await row.getByRole("button", { name: "Save budget" }).click();
+    await expect.poll(() => page.locator('li[data-app="Garden app"] .spending').textContent()).toMatch(/no budget$/);
+    expect(server.budgets.standing(id).budgetUsd).toBeNull();
   });
 
   it("revokes the app, whose next request fails with 401", async () => {
