@@ -38,7 +38,7 @@ import type { StateDatabase } from "./state/db.js";
 import { startEngine } from "./wiring/engine.js";
 import { hardwareSource, type HardwareOptions } from "./wiring/hardware.js";
 import { buildHttpApp } from "./wiring/http.js";
-import { wireInference, type InferenceNeeds } from "./wiring/inference.js";
+import { wireInference } from "./wiring/inference.js";
 import { wireProviders } from "./wiring/providers.js";
 import { PerformanceStore } from "./models/performance/performance-store.js";
 import { stopRun } from "./wiring/lifecycle.js";
@@ -75,11 +75,6 @@ export interface StartOptions extends HardwareOptions {
   logger?: Logger;
   /** Pairing timings (tests shorten the polling interval). Default: RFC 8628's 5 s interval, 10 minutes to approve. */
   pairing?: PairingOptions;
-  /**
-   * For tests only: prices for the models it names, in place of the directory's (`chai.pricing`), so the
-   * budget step can be tested against a priced model before providers exist in the test. Default: none.
-   */
-  pricing?: InferenceNeeds["pricing"];
 }
 
 /** Starts chaibox with a validated configuration and listens on its port. */
@@ -114,7 +109,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     metrics,
     auth: accounts.auth,
     budgets: accounts.budgets,
-    pricing: options.pricing,
     speeds,
     providers,
     logger,

@@ -10,7 +10,7 @@ import { priceList } from "../budgets/price-list.js";
 import type { UsageLedger } from "../budgets/usage-ledger.js";
 import { durationMs, type Config } from "../config/schema.js";
 import { chooseModel } from "../models/selection/auto-model.js";
-import { inferencePipeline, type BudgetPorts, type ModelPrice, type RunInference } from "../engine/pipeline/index.js";
+import { inferencePipeline, type BudgetPorts, type RunInference } from "../engine/pipeline/index.js";
 import type { Scheduler } from "../engine/scheduler.js";
 import { inferenceMetrics } from "../metrics/instrument.js";
 import type { ChaiboxMetrics } from "../metrics/registry.js";
@@ -42,11 +42,6 @@ export interface InferenceNeeds {
   speeds: PerformanceStore;
   providers: ProvidersParts;
   budgets: UsageLedger;
-  /**
-   * For tests only: prices that replace the directory's for the models it names (undefined: the directory's),
-   * since this box's own models are free and priced ones come only from providers. Default: none.
-   */
-  pricing?: ((modelId: string) => ModelPrice | undefined) | undefined;
   logger: Logger;
 }
 
@@ -102,7 +97,7 @@ export function wireInference(config: Config, needs: InferenceNeeds): InferenceP
     route: providers.route,
     chooseModel: (request, streaming, caller) =>
       chooseModel(directory, request, streaming, caller.tokenId === undefined ? undefined : needs.budgets.standing(caller.tokenId)),
-    budget: budgetPorts(needs, directory),
+    budget: budgetPorts(needs),
     usage: (tokenId, prompt, completion) => auth.tokens.addUsage(tokenId, prompt, completion),
     metrics: inferenceMetrics(metrics),
     limits: { maxTokens: config.inference.maxTokens, timeoutMs: durationMs(config.inference.requestTimeout) },
@@ -111,20 +106,19 @@ export function wireInference(config: Config, needs: InferenceNeeds): InferenceP
   return { directory, localDirectory, benchmarks, inference };
 }
 
-/** The budget step's ports: prices from the directory (kept for a few seconds), the ledger, the provider of a model. */
-function budgetPorts(needs: InferenceNeeds, directory: ChaiModelDirectory): BudgetPorts {
-  const { budgets, logger } = needs;
-  const listed = priceList(() => directory.list());
-  const override = needs.pricing;
+/**
+ * The budget step's ports: prices as `/v1/models` lists them (kept for a few seconds), the ledger, the provider
+ * of a model. This box's own models are free, so only the providers' models are read for their prices.
+ */
+function budgetPorts(needs: InferenceNeeds): BudgetPorts {
+  const { budgets, logger, providers } = needs;
+  const listed = priceList(async () => providers.registry.models());
   return {
-    price: async (modelId) => {
-      const forced = override?.(modelId);
-      if (forced !== undefined) return forced;
-      return listed(modelId).catch((error: unknown) => {
+    price: async (modelId) =>
+      listed(modelId).catch((error: unknown) => {
         logger.warn({ model: modelId, err: (error as Error).message }, "reading the model prices failed; this call is counted as free");
         return undefined;
-      });
-    },
+      }),
     provider: (modelId) => needs.providers.registry.lookup(modelId)?.state.spec.id ?? "",
     record: (usage) => budgets.record(usage),
     standing: (tokenId) => budgets.standing(tokenId),

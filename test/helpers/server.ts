@@ -7,7 +7,6 @@ import { resolveConfig } from "../../src/config/load.js";
 import { startServer, type RunningServer } from "../../src/main.js";
 import { ModelStore } from "../../src/models/store.js";
 import type { PairingOptions } from "../../src/auth/pairing.js";
-import type { StartOptions } from "../../src/main.js";
 import { testModelPath, type TestPreset } from "./models.js";
 
 export interface TestServer extends RunningServer {
@@ -42,8 +41,6 @@ export interface TestServerOptions {
   pairing?: PairingOptions;
   /** More top-level settings (`http`, `trustProxy`). */
   config?: Record<string, unknown>;
-  /** Prices for the models it names, in place of `chai.pricing` (free for local models): see StartOptions. */
-  pricing?: StartOptions["pricing"];
   /** Collects the server's log lines at level warn and above (parsed JSON), for tests of what it logs. */
   logs?: Record<string, unknown>[];
 }
@@ -77,7 +74,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     probe: { gpuProbe: false },
     ...(options.hardwareFile !== undefined && { hardwareFile: options.hardwareFile }),
     ...(options.pairing !== undefined && { pairing: options.pairing }),
-    ...(options.pricing !== undefined && { pricing: options.pricing }),
   });
   return {
     ...server,
