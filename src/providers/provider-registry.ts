@@ -11,6 +11,9 @@ import { checkProviderId, normalizeProviderUrl, splitModelId, type ProviderKind,
 import type { ProviderStore } from "./provider-store.js";
 import { defaultUpstreamTimeouts, openUpstream, scrub, type Upstream, type UpstreamModel, type UpstreamTimeouts } from "./upstream.js";
 
+/** Models taken from one provider at most; a longer list is cut (its first ones kept). */
+export const MAX_MODELS = 1000;
+
 /** ready: it answers; unavailable: its last check failed; pairing: waiting for its owner's approval. */
 export type ProviderStatus = "ready" | "unavailable" | "pairing" | "pairing_failed";
 
@@ -41,6 +44,8 @@ export interface ProviderState {
   abort: AbortController;
   /** Settles once a pairing has its code, or has failed (it never rejects). */
   pairingStarted: Promise<void>;
+  /** Settles once a Chai box without a key is known to need pairing or not (it never rejects). */
+  starting: Promise<void>;
 }
 
 export interface ProviderRegistryOptions {
@@ -124,8 +129,10 @@ export class ProviderRegistry {
     const state = this.take(spec);
     // The reply carries the first check's answer (bounded by the check's timeout), so the owner sees at once
     // whether the URL and key work; or, for a pairing, the code to approve on the other box.
+    // A Chai box without a key was checked or asked to pair by `starting` (or is asked again later).
+    await state.starting;
     if (state.status === "pairing") await state.pairingStarted;
-    else await this.check(state);
+    else if (spec.kind === "openai" || spec.apiKey !== undefined) await this.check(state);
     return state;
   }
 
@@ -188,11 +195,31 @@ export class ProviderRegistry {
       timer: undefined,
       abort: new AbortController(),
       pairingStarted: Promise.resolve(),
+      starting: Promise.resolve(),
     };
     this.states.set(spec.id, state);
-    if (spec.kind === "chai" && spec.apiKey === undefined) this.startPairing(state);
+    if (spec.kind === "chai" && spec.apiKey === undefined) state.starting = this.pairOrCheck(state);
     else this.schedule(state, 0);
     return state;
+  }
+
+  /**
+   * A Chai box without a key: pairs when its discovery document says its API needs a token, else (a box run
+   * with authentication off) is checked like any provider. A box that does not answer is asked again later.
+   */
+  private async pairOrCheck(state: ProviderState): Promise<void> {
+    const signal = AbortSignal.any([state.abort.signal, AbortSignal.timeout(this.options.checkTimeoutMs ?? 3_000)]);
+    const required = await fetch(`${state.spec.url}/.well-known/chai`, { signal })
+      .then(async (response) => ((await response.json()) as { auth?: { required?: unknown } }).auth?.required)
+      .catch(() => undefined);
+    if (state.abort.signal.aborted || this.stopped) return;
+    if (required === false) return this.check(state);
+    if (required === true) return this.startPairing(state);
+    state.status = "unavailable";
+    state.error = `the box at ${state.spec.url} does not answer its discovery document; it is asked again in a few seconds`;
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => void (state.starting = this.pairOrCheck(state)), this.every().down);
+    state.timer.unref();
   }
 
   private retire(state: ProviderState): void {
@@ -212,7 +239,8 @@ export class ProviderRegistry {
     clearTimeout(state.timer);
     const signal = AbortSignal.any([state.abort.signal, AbortSignal.timeout(this.options.checkTimeoutMs ?? 3_000)]);
     try {
-      state.models = await state.upstream.models(signal);
+      // A provider is another party: what it lists is bounded like any answer from the network.
+      state.models = (await state.upstream.models(signal)).filter((m) => typeof m.id === "string" && m.id !== "" && m.id.length <= 256).slice(0, MAX_MODELS);
       if (state.status !== "ready") state.error = undefined;
       state.status = "ready";
     } catch (error) {

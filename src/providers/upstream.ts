@@ -6,7 +6,7 @@
  */
 import type OpenAI from "openai";
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources";
-import { ChaiboxError } from "../errors.js";
+import { ChaiboxError, errorCodes, type ErrorCode } from "../errors.js";
 import { apiBase, type ProviderSpec } from "./provider-spec.js";
 
 /** A model as a provider lists it: OpenAI's fields, and whatever else it sends (a Chai box's `chai`, vLLM's `max_model_len`). */
@@ -59,7 +59,11 @@ export function upstreamError(error: unknown, spec: ProviderSpec): ChaiboxError 
   }
   if (status === 401 || status === 403) return new ChaiboxError("provider_error", `${who} refused this box's key (${status}); the owner must update it under Settings, Providers.`, { provider: spec.id });
   if (status === 404) return new ChaiboxError("model_not_found", `${who}: ${said}`, { param: "model", provider: spec.id });
-  if (status === 400 && code === "context_length_exceeded") return new ChaiboxError("context_length_exceeded", `${who}: ${said}`, { param: "messages" });
+  // A client error the provider names with one of chaibox's own codes (another Chai server's) keeps it.
+  const param = (error as { param?: unknown }).param;
+  if ((status === 400 || status === 404 || status === 422) && typeof code === "string" && code in errorCodes && errorCodes[code as ErrorCode].status === status) {
+    return new ChaiboxError(code as ErrorCode, `${who}: ${said}`, { ...(typeof param === "string" && { param }), provider: spec.id });
+  }
   if (status === 400 || status === 422) return new ChaiboxError("invalid_request", `${who} did not accept the request: ${said}`, { provider: spec.id });
   if (status === 429 || status === 503) return new ChaiboxError("provider_unavailable", `${who} is busy (${status}): ${said}`, { retryAfterSeconds: 5, provider: spec.id });
   return new ChaiboxError("provider_error", `${who} failed (${status}): ${said}`, { provider: spec.id });

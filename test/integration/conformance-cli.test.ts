@@ -37,9 +37,10 @@ describe("chaibox conformance", () => {
     expect(report.results.map((r) => [r.id, r.outcome])).toEqual([
       ["§2-1", "fail"],
       ["§2-2", "fail"],
+      ["§2-6", "na"],
     ]);
     expect(report.results[1]?.reason).toContain("'m' has no chai object");
-    expect(report.sections).toEqual({ "§2": { must: { passed: 0, applicable: 2, notApplicable: 0 }, should: { passed: 0, applicable: 0, notApplicable: 0 } } });
+    expect(report.sections).toEqual({ "§2": { must: { passed: 0, applicable: 2, notApplicable: 1 }, should: { passed: 0, applicable: 0, notApplicable: 0 } } });
   });
 
   it("prints each check and the scores as text", async () => {

@@ -23,11 +23,18 @@ describe.each([
   { auth: true, name: "auth on" },
 ])("chaibox conformance, $name", ({ auth }) => {
   let server: TestServer;
+  let peer: TestServer;
   let report: ConformanceReport;
 
   beforeAll(async () => {
     await ensureTestModels([{ preset: "embed" }]);
-    server = await startTestServer({ models: { demo: "demo", embed: "embed" }, auth });
+    // Another box as a provider, so the server under test lists a provider's model too (§2.2).
+    peer = await startTestServer({ models: { demo: "demo" } });
+    server = await startTestServer({ models: { demo: "demo", embed: "embed" }, auth, config: { providers: [{ id: "peer", kind: "chai", url: peer.url }] } });
+    for (let i = 0; !(await server.app.inject({ method: "GET", url: "/v1/models", headers: { authorization: `Bearer ${server.localKey}` } })).body.includes('"peer/demo"'); i++) {
+      if (i > 100) throw new Error("the peer's model never showed");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const token = auth ? server.auth.tokens.create("conformance", "inference", "cli").token : undefined;
     // A loaded CI machine can take minutes over a first load and a long tool prompt: generous per-request time.
     report = await runConformance({ url: server.url, ...(token !== undefined && { token }), mdns: false, timeoutMs: 240_000 });
@@ -35,6 +42,7 @@ describe.each([
   }, 900_000);
   afterAll(async () => {
     await server?.dispose();
+    await peer?.dispose();
   });
 
   it("passes every applicable MUST", () => {

@@ -121,6 +121,11 @@ describe("another Chai box as a provider", () => {
 
     const responses = await app.responses.create({ model: "b/tiny", input: "One more", max_output_tokens: 8 });
     expect(responses.output_text.length).toBeGreaterThan(0);
+    let streamedResponse = "";
+    for await (const event of await app.responses.create({ model: "b/tiny", input: "And another", max_output_tokens: 8, stream: true })) {
+      if (event.type === "response.output_text.delta") streamedResponse += event.delta;
+    }
+    expect(streamedResponse.length).toBeGreaterThan(0);
 
     // Nothing is left counted as under way there once the answers are done.
     expect(((await providerOnA()) as ProviderView & { in_flight: number }).in_flight).toBe(0);
@@ -128,6 +133,11 @@ describe("another Chai box as a provider", () => {
     const usage = a.auth.tokens.require(appTokenId);
     expect(usage.completionTokens).toBeGreaterThanOrEqual((whole.usage?.completion_tokens ?? 0) + completion);
     expect(usage.promptTokens).toBeGreaterThan(0);
+    // The owner's Apps screen shows it under the provider, at no cost (B's models are free).
+    const apps = (await json<{ data: { id: string; usage_by_provider: { provider: string; requests: number; completion_tokens: number; cost_usd: number }[] }[] }>(`${a.url}/admin/apps`, { headers: ownerOfA })).body;
+    const fromB = apps.data.find((entry) => entry.id === appTokenId)?.usage_by_provider.find((u) => u.provider === "b");
+    expect(fromB).toMatchObject({ requests: 4, cost_usd: 0 });
+    expect(fromB?.completion_tokens).toBeGreaterThanOrEqual((whole.usage?.completion_tokens ?? 0) + completion);
   });
 
   it("answers 503 quickly for B's model when B is killed, and keeps serving its own", async () => {

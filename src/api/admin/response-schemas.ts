@@ -38,6 +38,15 @@ const Usage = Type.Object({
 const Pairing = Type.Object({ id: Type.String(), object: Type.Literal("pairing"), status: Type.String() });
 const Settings = Type.Object({ box_name: Type.String(), auth_required: Type.Boolean() });
 const AdminModel = Type.Object({ id: Type.String(), object: Type.Literal("model") });
+const Provider = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("provider"),
+  kind: Type.String(),
+  name: Type.String(),
+  status: Type.String(),
+  has_api_key: Type.Boolean(),
+  models: Type.Array(Type.String()),
+});
 
 /** The answers of the admin routes, by `METHOD url` as registered. */
 export const adminResponses: Record<string, Record<string, object>> = {
@@ -65,6 +74,12 @@ export const adminResponses: Record<string, Record<string, object>> = {
   "GET /admin/pairings": { 200: List(Type.Object({ id: Type.String(), app_name: Type.String(), user_code: Type.String() })) },
   "POST /admin/pairings/:id/approve": { 200: Pairing },
   "POST /admin/pairings/:id/deny": { 200: Pairing },
+  "GET /admin/providers": { 200: List(Provider) },
+  "POST /admin/providers": { 201: Provider },
+  "GET /admin/providers/discovered": { 200: List(Type.Object({ name: Type.String(), url: Type.String(), box_id: Type.Union([Type.String(), Type.Null()]), added: Type.Boolean() })) },
+  "GET /admin/providers/:id": { 200: Provider },
+  "DELETE /admin/providers/:id": { 200: Type.Intersect([Provider, Type.Object({ deleted: Type.Literal(true) })]) },
+  "POST /admin/providers/:id/pair": { 200: Provider },
   "GET /admin/status": { 200: Type.Object({}) },
   "GET /admin/recommendations": { 200: Type.Object({}) },
   "GET /admin/connect": { 200: Type.Object({}) },

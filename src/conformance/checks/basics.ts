@@ -2,6 +2,7 @@
 import { Value } from "@sinclair/typebox/value";
 import { ChaiModelInfoSchema } from "../../models/description/model-description.js";
 import { chatModel, contextToExceed, envelope, expect, expectError, names, object, ok } from "../context.js";
+import { NotApplicable } from "../failures.js";
 import type { Check } from "../types.js";
 
 export const basicChecks: Check[] = [
@@ -54,9 +55,10 @@ export const basicChecks: Check[] = [
     level: "MUST",
     title: "a provider's model is named <provider id>/<model id> after its chai.provider",
     async run(ctx) {
-      for (const model of ctx.models) {
-        const provider = (model.chai as { provider?: { id?: unknown } } | undefined)?.provider;
-        if (provider === undefined) continue;
+      const served = ctx.models.filter((model) => (model.chai as { provider?: unknown } | undefined)?.provider !== undefined);
+      if (served.length === 0) throw new NotApplicable("the server lists no provider's model");
+      for (const model of served) {
+        const provider = (model.chai as { provider: { id?: unknown } }).provider;
         expect(typeof provider.id === "string" && model.id.startsWith(`${provider.id}/`), `'${model.id}' names provider '${String(provider.id)}' but its id does not start with '${String(provider.id)}/'`, ctx.modelsAnswer?.exchange);
       }
     },
