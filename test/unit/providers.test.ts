@@ -131,6 +131,9 @@ describe("a provider's errors", () => {
     expect((upstreamError(apiError(401, "Incorrect API key provided: sk-secret-key"), spec) as Error).message).not.toContain("sk-secret-key");
     expect(upstreamError(apiError(500, "boom sk-secret-key"), spec)).toMatchObject({ code: "provider_error", message: expect.not.stringContaining("sk-secret-key") as unknown });
     expect(upstreamError(apiError(404, "no such model"), spec)).toMatchObject({ code: "model_not_found" });
+    // Another Chai server's own codes keep their meaning.
+    expect(upstreamError(apiError(400, "a chat model", "wrong_model_kind"), spec)).toMatchObject({ code: "wrong_model_kind" });
+    expect(upstreamError(apiError(400, "odd", "not_a_chaibox_code"), spec)).toMatchObject({ code: "invalid_request" });
     expect(upstreamError(apiError(400, "too long", "context_length_exceeded"), spec)).toMatchObject({ code: "context_length_exceeded" });
     expect(upstreamError(apiError(429, "slow down"), spec)).toMatchObject({ code: "provider_unavailable" });
     expect(upstreamError(new Error("Connection error."), spec)).toMatchObject({ code: "provider_unavailable" });
