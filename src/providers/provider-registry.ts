@@ -113,7 +113,7 @@ export class ProviderRegistry {
     return this.list().filter((state) => state.status === "ready" && state.models.some((m) => m.id === model));
   }
 
-  /** Adds a provider from the admin API; a Chai box without a key starts pairing. */
+  /** Adds a provider from the admin API; a Chai box without a key pairs, unless its API needs no token. */
   async add(input: NewProvider): Promise<ProviderState> {
     const id = checkProviderId(input.id);
     const spec: ProviderSpec = {
@@ -128,8 +128,8 @@ export class ProviderRegistry {
     this.options.store.add(spec);
     const state = this.take(spec);
     // The reply carries the first check's answer (bounded by the check's timeout), so the owner sees at once
-    // whether the URL and key work; or, for a pairing, the code to approve on the other box.
-    // A Chai box without a key was checked or asked to pair by `starting` (or is asked again later).
+    // whether the URL and key work; or, for a pairing, the code to approve on the other box. A Chai box
+    // without a key has been checked or asked to pair by `starting` already.
     await state.starting;
     if (state.status === "pairing") await state.pairingStarted;
     else if (spec.kind === "openai" || spec.apiKey !== undefined) await this.check(state);

@@ -4,8 +4,6 @@
  * are the app-side client's (client/), given to the registry and the admin routes as ports.
  */
 import type { Logger } from "pino";
-import { runPairing } from "../client/pair.js";
-import { discover } from "../client/discover.js";
 import type { Config } from "../config/schema.js";
 import type { InferenceService } from "../engine/contract.js";
 import type { Scheduler } from "../engine/scheduler.js";
@@ -64,7 +62,9 @@ export function wireProviders(config: Config, needs: ProvidersNeeds): ProvidersP
   const logger = needs.logger.child({ module: "providers" });
   const registry = new ProviderRegistry({
     store: providerStore,
-    pair: (origin, options) => runPairing(origin, options),
+    // The app-side client is imported when first used: a box that pairs with no other box or never looks
+    // for one does not load it (nor the multicast browser behind discover).
+    pair: async (origin, options) => (await import("../client/pair.js")).runPairing(origin, options),
     appName: () => `chaibox (${needs.boxName()})`,
     warn: (object, message) => logger.warn(object, message),
   });
@@ -83,6 +83,7 @@ export function wireProviders(config: Config, needs: ProvidersNeeds): ProvidersP
     engine: placedInference(needs.scheduler, inference),
     route: providerRouter(registry, inference, local),
     discoverBoxes: async () => {
+      const { discover } = await import("../client/discover.js");
       const servers = await discover({ timeoutMs: 2_000, documentTimeoutMs: 1_500 });
       return servers
         .filter((server) => server.url !== undefined && server.boxId !== needs.boxId)
