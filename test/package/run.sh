@@ -105,7 +105,10 @@ pass "installed and READY on port 80 in $((($(date +%s%N) - t0) / 1000000)) ms (
 [ "$(prop chaibox.service User)" = chaibox ] || fail "chaibox.service runs as '$(prop chaibox.service User)'"
 c test -f /etc/chaibox/config.yaml || fail "no /etc/chaibox/config.yaml"
 c dpkg-query --control-show chaibox conffiles | grep -q /etc/chaibox/config.yaml || fail "config.yaml is not a conffile"
-pass "enabled, runs as chaibox, /etc/chaibox/config.yaml is a conffile"
+# It may hold providers' keys: root and the service's group only.
+mode=$(c stat -c '%a %U:%G' /etc/chaibox/config.yaml)
+[ "$mode" = "640 root:chaibox" ] || fail "/etc/chaibox/config.yaml is $mode, expected 640 root:chaibox"
+pass "enabled, runs as chaibox, /etc/chaibox/config.yaml is a conffile (640 root:chaibox)"
 
 echo "== the engine's one-time build for this CPU: enabled, started by the install, skipped without a compiler"
 [ "$(c systemctl is-enabled chaibox-engine.service)" = enabled ] || fail "chaibox-engine.service is not enabled"
