@@ -101,6 +101,8 @@ describe("runner with the tiny model", () => {
   it("loads and reports the context it allocated", async () => {
     expect(runner.modelId).toBe("tiny");
     expect(runner.pid).toBeGreaterThan(0);
+    // One libuv pool thread: every decode from the same thread (and OpenMP team), as in llama-server's loop.
+    expect(readFileSync(`/proc/${runner.pid}/environ`, "utf8").split("\0")).toContain("UV_THREADPOOL_SIZE=1");
     // contextSize is per sequence: two sequences of 2048 tokens each.
     expect(runner.info).toEqual({
       kind: "chat",

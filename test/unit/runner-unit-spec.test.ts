@@ -116,10 +116,10 @@ describe("runner units as processes", () => {
     expect(unitExit(3, 6)).toEqual({ code: null, signal: "SIGABRT" });
   });
 
-  it("gives the runner chaibox's and Node's variables and the basics, nothing else", () => {
-    const env = { CHAIBOX_RUNNER_LOG_LEVEL: "debug", NODE_ENV: "production", PATH: "/usr/bin", HOME: "/var/lib/chaibox", SECRET: "x", INVOCATION_ID: "abc" };
+  it("gives the runner chaibox's and Node's variables and the basics, nothing else, and one libuv pool thread", () => {
+    const env = { CHAIBOX_RUNNER_LOG_LEVEL: "debug", NODE_ENV: "production", PATH: "/usr/bin", HOME: "/var/lib/chaibox", SECRET: "x", INVOCATION_ID: "abc", UV_THREADPOOL_SIZE: "8" };
     expect(runnerEnvironment(env).sort()).toEqual(
-      ["CHAIBOX_RUNNER_LOG_LEVEL=debug", "HOME=/var/lib/chaibox", "NODE_ENV=production", "PATH=/usr/bin"].sort(),
+      ["CHAIBOX_RUNNER_LOG_LEVEL=debug", "HOME=/var/lib/chaibox", "NODE_ENV=production", "PATH=/usr/bin", "UV_THREADPOOL_SIZE=1"].sort(),
     );
   });
 });

@@ -7,7 +7,7 @@ import type { LoadOptions } from "../../contract.js";
 import type { RunnerExit, RunnerClient, RunnerLauncher } from "../../runner-client.js";
 import { RunnerOutput, type RunnerLogger } from "./output-log.js";
 import type { RunnerProcess } from "./socket-runner-client.js";
-import { runnerEntryArgs } from "./runner-entry.js";
+import { runnerEntryArgs, withRunnerEnv } from "./runner-entry.js";
 import { DEFAULT_LOAD_TIMEOUT_MS, launchOverSocket } from "./socket-launch.js";
 
 export { DEFAULT_LOAD_TIMEOUT_MS } from "./socket-launch.js";
@@ -79,7 +79,7 @@ export class ChildProcessLauncher implements RunnerLauncher {
       start: (socketPath) => {
         const child = spawn(process.execPath, [...runnerEntryArgs(), "--socket", socketPath], {
           stdio: ["ignore", "pipe", "pipe"],
-          env: this.options.env ?? process.env,
+          env: withRunnerEnv(this.options.env ?? process.env),
         });
         return Promise.resolve(new ChildRunnerProcess(child, logger, modelId));
       },

@@ -22,6 +22,21 @@ export function runnerEntryArgs(moduleUrl: string = import.meta.url): string[] {
 export const RUNNER_V8_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
 
 /**
+ * Environment variables every runner gets, over what it inherits. node-llama-cpp runs each decode and each
+ * sampling step as a job on libuv's thread pool (4 threads by default), so consecutive tokens are computed
+ * from different threads, and with OpenMP each of those threads brings its own team of worker threads that
+ * spin between tokens and compete for the cores. One pool thread keeps one team, warm, like llama-server's
+ * single loop: +15–20 % decode with one stream and +5–15 % with four on 2 cores (docs/performance.md). It is
+ * set at launch because libuv sizes its pool at its first job, before the runner's own code runs.
+ */
+export const RUNNER_ENV: Readonly<Record<string, string>> = { UV_THREADPOOL_SIZE: "1" };
+
+/** The environment of a runner started from `env`: `env` with {@link RUNNER_ENV} over it. */
+export function withRunnerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, ...RUNNER_ENV };
+}
+
+/**
  * The Node arguments that start another script of engine/native/runner-process/ (e.g. `insights`): the same resolution as
  * {@link runnerEntryArgs}, for the short-lived children that also need node-llama-cpp's native side.
  */

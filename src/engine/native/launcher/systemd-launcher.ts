@@ -11,7 +11,7 @@ import { ChaiboxError } from "../../../errors.js";
 import type { RunnerExit, RunnerClient, RunnerLauncher } from "../../runner-client.js";
 import type { RunnerLogger } from "./output-log.js";
 import type { RunnerProcess } from "./socket-runner-client.js";
-import { runnerEntryArgs } from "./runner-entry.js";
+import { runnerEntryArgs, withRunnerEnv } from "./runner-entry.js";
 import { RunnerUnitError, type RunnerUnitRequest, type RunnerUnits, type RunnerUnitWatch } from "./runner-units.js";
 import { DEFAULT_LOAD_TIMEOUT_MS, launchOverSocket } from "./socket-launch.js";
 
@@ -35,12 +35,14 @@ export interface SystemdLauncherOptions {
 /** How long a previous runner unit of the same name gets to go away before a new one is started (5 s). */
 const PREVIOUS_UNIT_WAIT_MS = 5_000;
 
-/** The variables a runner keeps from the API process's environment: chaibox's own, Node's, and the basics. */
+/**
+ * The variables a runner keeps from the API process's environment (chaibox's own, Node's, and the basics),
+ * with the runner's own over them ({@link withRunnerEnv}).
+ */
 export function runnerEnvironment(env: NodeJS.ProcessEnv): string[] {
   const keep = (key: string): boolean => /^(CHAIBOX_|NODE_)/.test(key) || ["PATH", "HOME", "LANG", "TZ"].includes(key);
-  return Object.entries(env)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined && keep(entry[0]))
-    .map(([key, value]) => `${key}=${value}`);
+  const kept = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && keep(entry[0]));
+  return Object.entries(withRunnerEnv(Object.fromEntries(kept))).map(([key, value]) => `${key}=${value}`);
 }
 
 /** The runner as a unit: watched over D-Bus, signalled with KillUnit. */
