@@ -22,7 +22,7 @@ packages=(
   systemd systemd-sysv systemd-resolved systemd-timesyncd systemd-repart udev dbus libpam-systemd polkitd
   initramfs-tools zstd kmod iproute2 iputils-ping ca-certificates sudo less
   avahi-daemon libnss-mdns nodejs
-  cmake g++ git
+  cmake make gcc g++ git
   systemd-boot-efi
 )
 case "$arch" in

@@ -192,7 +192,7 @@ installed_size=$(du -sk --exclude=DEBIAN "$pkg" | cut -f1)
   echo "Depends: nodejs (>= 20), systemd, $depends"
   echo "Recommends: avahi-daemon, libnss-mdns, polkitd${vulkan:+, $vulkan}"
   # The engine build for this CPU (chaibox-engine.service) runs only where these are installed.
-  echo "Suggests: cmake, g++, git"
+  echo "Suggests: cmake, make, gcc, g++, git"
   echo "Section: net"
   echo "Priority: optional"
   echo "Homepage: https://github.com/chaibox/chaibox"

@@ -9,9 +9,10 @@ import { spawn } from "node:child_process";
 import { cp, lstat, mkdir, readFile, readdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import { createWriteStream } from "node:fs";
 import { cpus } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { BuildStateFile } from "./build-state.js";
 import { engineDir, localBuildsDir, manifestPath, nodeLlamaCppDir, nodeLlamaCppVersion, type EngineManifest } from "./engine-files.js";
+import { npmOnPath, writeNpmStandIn } from "./npm-stand-in.js";
 
 /** Options of {@link buildNativeEngine}. */
 export interface EngineBuildOptions {
@@ -100,6 +101,10 @@ async function build(openmp: boolean, dir: string, progress: (line: string, perc
   const cmakeOptions = nativeCmakeOptions(openmp);
   const env: NodeJS.ProcessEnv = { ...process.env, CI: "false" };
   for (const [key, value] of Object.entries(cmakeOptions)) env[`NODE_LLAMA_CPP_CMAKE_OPTION_${key}`] = value;
+  if (!(await npmOnPath(env.PATH))) {
+    const standIn = await writeNpmStandIn(join(dir, "npm-stand-in"));
+    env.PATH = [standIn, env.PATH].filter((part) => part !== undefined && part !== "").join(delimiter);
+  }
   progress(`[2/3] extracting the bundled llama.cpp source and compiling (${cpus().length || 1} CPU(s); this takes minutes)`);
   const output = createWriteStream(log);
   let lastPercent = -1;

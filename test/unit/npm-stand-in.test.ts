@@ -1,0 +1,41 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { npmOnPath, writeNpmStandIn } from "../../src/engine/native/npm-stand-in.js";
+
+const run = promisify(execFile);
+let dir = "";
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "chaibox-npm-stand-in-"));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("the npm stand-in of the engine build (a box without npm)", () => {
+  it("runs node-llama-cpp's cmake-js-llama script with the cmake-js it depends on", async () => {
+    const bin = await writeNpmStandIn(join(dir, "bin"));
+    expect(await npmOnPath(bin)).toBe(true);
+    const { stdout } = await run(join(bin, "npm"), ["run", "-s", "cmake-js-llama", "--", "--version"]);
+    const cmakeJs = createRequire(import.meta.url)("cmake-js/package.json") as { version: string };
+    expect(stdout.trim()).toBe(cmakeJs.version);
+  });
+
+  it("refuses anything else, saying why", async () => {
+    const bin = await writeNpmStandIn(join(dir, "bin"));
+    const failure = await run(join(bin, "npm"), ["install", "left-pad"]).then(() => undefined, (error: { code: number; stderr: string }) => error);
+    expect(failure?.code).toBe(127);
+    expect(failure?.stderr).toMatch(/npm is not installed; this stand-in runs only node-llama-cpp's cmake-js-llama script \(asked: npm install left-pad\)/);
+  });
+
+  it("finds npm on a PATH only where an executable npm is", async () => {
+    expect(await npmOnPath(`/nonexistent:${dir}`)).toBe(false);
+    expect(await npmOnPath(undefined)).toBe(false);
+  });
+});
