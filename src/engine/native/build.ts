@@ -111,12 +111,10 @@ async function build(openmp: boolean, dir: string, progress: (line: string, perc
   try {
     await runCli(["source", "download", "--gpu", "false", "--noUsageExample"], env, (line) => {
       output.write(`${line}\n`);
-      const step = /^\[(\d+)\/(\d+)\]/.exec(line);
-      if (step === null) return;
-      const percent = Math.floor((Number(step[1]) * 100) / Number(step[2]));
-      if (percent === lastPercent) return;
-      lastPercent = percent;
-      progress(`  compiling ${step[1]}/${step[2]} (${percent}%)`, percent);
+      const step = compileStep(line);
+      if (step === undefined || step.percent === lastPercent) return;
+      lastPercent = step.percent;
+      progress(`  compiling ${step.count === undefined ? "" : `${step.count} `}(${step.percent}%)`, step.percent);
     });
   } catch (error) {
     throw new Error(`${(error as Error).message}; see ${log}`);
@@ -136,6 +134,17 @@ async function build(openmp: boolean, dir: string, progress: (line: string, perc
   await writeFile(manifestPath(), `${JSON.stringify(manifest, null, 2)}\n`);
   if (!keepSource) await rm(join(nodeLlamaCppDir(), "llama", "llama.cpp"), { recursive: true, force: true });
   return manifest;
+}
+
+/**
+ * The compiler's progress in one line of cmake's build output: ninja's `[12/340]` (where ninja is installed)
+ * or make's `[ 15%]` (Debian's default, and the box's). Undefined for any other line.
+ */
+export function compileStep(line: string): { percent: number; count?: string } | undefined {
+  const ninja = /^\[(\d+)\/(\d+)\]/.exec(line);
+  if (ninja !== null) return { percent: Math.floor((Number(ninja[1]) * 100) / Number(ninja[2])), count: `${ninja[1]}/${ninja[2]}` };
+  const make = /^\[\s*(\d+)%\]/.exec(line);
+  return make === null ? undefined : { percent: Number(make[1]) };
 }
 
 async function llamaCppRelease(): Promise<string> {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileStep } from "../../src/engine/native/build.js";
 import { npmOnPath, writeNpmStandIn } from "../../src/engine/native/npm-stand-in.js";
 
 const run = promisify(execFile);
@@ -37,5 +38,15 @@ describe("the npm stand-in of the engine build (a box without npm)", () => {
   it("finds npm on a PATH only where an executable npm is", async () => {
     expect(await npmOnPath(`/nonexistent:${dir}`)).toBe(false);
     expect(await npmOnPath(undefined)).toBe(false);
+  });
+});
+
+describe("the engine build's progress", () => {
+  it("reads ninja's and make's progress lines, and nothing else", () => {
+    expect(compileStep("[116/277] Building CXX object llama.cpp/src/CMakeFiles/llama.dir/llama.cpp.o")).toEqual({ percent: 41, count: "116/277" });
+    expect(compileStep("[ 15%] Building CXX object llama.cpp/src/CMakeFiles/llama.dir/llama-arch.cpp.o")).toEqual({ percent: 15 });
+    expect(compileStep("[100%] Built target llama-addon")).toEqual({ percent: 100 });
+    expect(compileStep("-- Configuring done")).toBeUndefined();
+    expect(compileStep("✔ Cloned ggml-org/llama.cpp (local bundle)")).toBeUndefined();
   });
 });
