@@ -58,12 +58,19 @@ rm -rf "$root.tmp"
 log=$CACHE/rootfs-$arch-$key.log
 echo "== mmdebstrap $SUITE $arch into $root (minutes, once; log in $log)" >&2
 started=$(date +%s)
-# No documentation, manual pages or translations on the box: they are a good part of a minimal root.
+# No documentation, manual pages or translations on the box: they are a good part of a minimal root. Nor what
+# the box never runs (~75 MB): the compiler's sanitizer runtimes and link-time optimiser (the engine build
+# uses neither), and the Vulkan drivers that are not a GPU of a box: lavapipe (Vulkan on the CPU, slower for
+# llama.cpp than its CPU backend), gfxstream (Android's emulator) and virtio (a VM's virtual GPU).
 if ! mmdebstrap --mode=root --variant=apt --architectures="$arch" --components=main,non-free-firmware \
   --include="$(IFS=,; echo "${packages[*]}")" \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
   --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
   --dpkgopt='path-include=/usr/share/locale/locale.alias' --dpkgopt='path-exclude=/usr/share/info/*' \
+  --dpkgopt='path-exclude=/usr/lib/*/lib*san.so*' --dpkgopt='path-exclude=/usr/libexec/gcc/*/*/lto1' \
+  --dpkgopt='path-exclude=/usr/lib/*/libvulkan_lvp.so' --dpkgopt='path-exclude=/usr/share/vulkan/icd.d/lvp_icd*' \
+  --dpkgopt='path-exclude=/usr/lib/*/libvulkan_gfxstream.so' --dpkgopt='path-exclude=/usr/share/vulkan/icd.d/gfxstream_vk_icd*' \
+  --dpkgopt='path-exclude=/usr/lib/*/libvulkan_virtio.so' --dpkgopt='path-exclude=/usr/share/vulkan/icd.d/virtio_icd*' \
   --aptopt='APT::Install-Recommends "false"' \
   "$SUITE" "$root.tmp" \
   "deb $MIRROR $SUITE main non-free-firmware" \
