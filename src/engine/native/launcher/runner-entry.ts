@@ -26,7 +26,7 @@ export const RUNNER_V8_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
  * sampling step as a job on libuv's thread pool (4 threads by default), so consecutive tokens are computed
  * from different threads, and with OpenMP each of those threads brings its own team of worker threads that
  * spin between tokens and compete for the cores. One pool thread keeps one team, warm, like llama-server's
- * single loop: +15–20 % decode with one stream and +5–15 % with four on 2 cores (docs/performance.md). It is
+ * single loop: +15–25 % decode with one stream and +5–15 % with four on 2 cores (docs/performance.md). It is
  * set at launch because libuv sizes its pool at its first job, before the runner's own code runs.
  */
 export const RUNNER_ENV: Readonly<Record<string, string>> = { UV_THREADPOOL_SIZE: "1" };
