@@ -6,10 +6,13 @@
  * replacement). So every result is validated with ajv against the client's own schema, plus a check that
  * every number is finite.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import type { GbnfJsonObjectSchema, GbnfJsonSchema, Llama, LlamaGrammar } from "node-llama-cpp";
 import type { JsonSchema } from "../../contract.js";
 import { ChaiboxError } from "../../../errors.js";
+import { nodeLlamaCppDir } from "../engine-files.js";
 
 /** A compiled schema check: undefined when the value conforms, else the reason it does not. */
 export type JsonCheck = (value: unknown) => string | undefined;
@@ -196,8 +199,17 @@ export async function createSchemaGrammar(
   }
 }
 
-/** The grammar of any JSON value (for `json_object`), built once. */
+/**
+ * The grammar of any JSON value (for `json_object`), built once from the `json.gbnf` node-llama-cpp ships in
+ * `llama/grammars`. Not `llama.getGrammarFor("json")`: with a local build (the native engine) that looks in
+ * the llama.cpp source tree, which `chaibox engine build` removes after compiling, and fails.
+ */
 export async function getJsonGrammar(llama: Llama): Promise<LlamaGrammar> {
-  jsonGrammar ??= llama.getGrammarFor("json");
-  return await jsonGrammar;
+  jsonGrammar ??= readFile(join(nodeLlamaCppDir(), "llama", "grammars", "json.gbnf"), "utf8").then((grammar) => llama.createGrammar({ grammar }));
+  try {
+    return await jsonGrammar;
+  } catch (error) {
+    jsonGrammar = undefined;
+    throw error;
+  }
 }

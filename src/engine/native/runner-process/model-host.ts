@@ -19,6 +19,7 @@ import type { EmbedRequest, EmbedResult, LoadedModelInfo, LoadOptions } from "..
 import { ChaiboxError } from "../../../errors.js";
 import { modelKindOf } from "../../model-kind.js";
 import { nativeEngine, type EngineManifest } from "../engine-files.js";
+import { alignBatches, installBatchAlignment } from "./batch-alignment.js";
 import { runEmbed } from "./embed.js";
 import { SequenceSlots, type SequenceLease } from "./sequence-slots.js";
 
@@ -130,6 +131,9 @@ export async function loadModelHost(options: LoadOptions, log: Logger): Promise<
       contextSize: options.contextSize,
       sequences: options.parallel,
       threads: options.threads,
+      // llama.cpp's own default, as llama-server runs: on where the backend supports it (the CPU does),
+      // off otherwise. Measured 5–10 % faster decode on the CPU (docs/performance.md).
+      flashAttention: "auto",
     });
     const sequenceContextSize = context.contextSize;
     const info: LoadedModelInfo = {
@@ -146,6 +150,9 @@ export async function loadModelHost(options: LoadOptions, log: Logger): Promise<
     const chatWrapper = resolveChatWrapper(model);
     const loaded = { info, chatWrapper: chatWrapper.wrapperName };
     log.info(loaded, "model loaded");
+    if (options.parallel > 1 && !installBatchAlignment()) {
+      log.warn("this node-llama-cpp has no after-batch step to align parallel streams on: they decode in smaller batches");
+    }
     return createHost(llama, model, context, chatWrapper, info, options.promptCache ?? true);
   } catch (error) {
     await llama.dispose().catch(() => undefined);
@@ -199,6 +206,7 @@ function createHost(
   promptCache: boolean,
 ): ChatHost {
   const slots = new SequenceSlots(context, { promptCache });
+  alignBatches(context, () => slots.leased);
   const dispose = async (): Promise<void> => {
     await context.dispose();
     await model.dispose();

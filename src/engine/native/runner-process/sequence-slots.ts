@@ -80,6 +80,7 @@ export class SequenceSlots {
   private readonly waiters: (() => void)[] = [];
   private uses = 0;
   private readonly promptCache: boolean;
+  private readonly total: number;
 
   constructor(
     private readonly context: LlamaContext,
@@ -91,6 +92,12 @@ export class SequenceSlots {
       this.free.push(sequence);
       this.lastUsed.set(sequence, 0);
     }
+    this.total = this.free.length;
+  }
+
+  /** Sequences held by requests now. */
+  get leased(): number {
+    return this.total - this.free.length;
   }
 
   /** A lease for one request; `signal` aborts its wait for a sequence. */

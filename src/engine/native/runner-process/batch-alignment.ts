@@ -1,0 +1,138 @@
+/**
+ * How a chat context's parallel streams share its batches: all of them in one batch per token, as llama.cpp's
+ * server decodes all its busy slots in one batch per step, and a request that must first erase part of its
+ * sequence gets in between two batches instead of waiting for every other stream to finish.
+ *
+ * node-llama-cpp decodes whatever sequences have queued a token, samples each, hands each its token, and
+ * forms the next batch as soon as the last sample is in, all in one loop that holds the context's lock for
+ * as long as anything is queued. Two things followed:
+ * - A stream's way from its sampled token back to queueing the next one (through node-llama-cpp's
+ *   generators and LlamaChat) takes more promise steps than the loop's way to the next batch, so the stream
+ *   sampled last always missed it: four streams were decoded as batches of three, one stream a batch behind
+ *   in turn, and a batch of three costs nearly what a batch of four does.
+ * - Erasing a sequence's tokens takes the same lock. Every new request erases what its sequence holds
+ *   beyond the prompt prefix it shares (the prompt cache), so while two streams generated, a third request
+ *   waited until both had finished: the loop never ran dry.
+ *
+ * Both are settled in node-llama-cpp's after-batch step of a sequence (`_takeIntervalCheckpointIfNeededAfterBatch`,
+ * which the loop awaits before it forms the next batch): while more than one sequence is leased, the step
+ * waits for a turn of the event loop (a few, until every leased sequence has queued), and when an erase is
+ * waiting for the lock, it sets the queued decodes aside for a moment, so the loop ends, the lock goes to the
+ * eraser (the lock serves in order), and a new loop takes the decodes back after it. One stream alone never
+ * waits. Measured in docs/performance.md.
+ *
+ * These are internals of node-llama-cpp (pinned in package.json); if a version lacks them,
+ * {@link installBatchAlignment} says so and streams run as node-llama-cpp schedules them.
+ */
+import type { LlamaContext, LlamaContextSequence } from "node-llama-cpp";
+import { LlamaContextSequence as SequenceClass } from "node-llama-cpp";
+
+/** How many decodes the aligned batches of a context held, for the tests and the log. */
+export interface AlignmentStats {
+  /** Batches decoded while more than one sequence was leased. */
+  batches: number;
+  /** Sequences' decodes in those batches: `decodes / batches` is the streams per batch. */
+  decodes: number;
+  /** Times the decodes were set aside so that an erase could take the lock between two batches. */
+  yields: number;
+}
+
+/** Turns of the event loop a batch waits at most for the leased sequences to queue. */
+const MAX_TURNS = 4;
+
+/** The parts of node-llama-cpp's context the alignment reads and sets aside (internal there). */
+interface ContextInternals {
+  _queuedDecodes: unknown[];
+  _queuedDecodeSequenceIds: Set<number>;
+  dispatchPendingBatch(): void;
+}
+
+interface Alignment extends AlignmentStats {
+  /** How many of the context's sequences are leased now. */
+  readonly leased: () => number;
+  /** Erases waiting for (or holding) the context's lock. */
+  erasing: number;
+  /** The wait of the current batch's sequences, shared by all of them; cleared a turn after it ends. */
+  turn: Promise<void> | undefined;
+}
+
+const alignments = new WeakMap<LlamaContext, Alignment>();
+let installed: boolean | undefined;
+
+type AfterBatch = (this: LlamaContextSequence, sequenceStateLength: number) => Promise<void> | void;
+type Erase = (this: LlamaContextSequence, ...args: unknown[]) => Promise<void>;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Patches node-llama-cpp's sequence class once; sequences created afterwards take part. Returns false when
+ * the installed node-llama-cpp lacks the methods it hooks (then nothing changes).
+ */
+export function installBatchAlignment(): boolean {
+  if (installed !== undefined) return installed;
+  const prototype = SequenceClass.prototype as unknown as { _takeIntervalCheckpointIfNeededAfterBatch?: AfterBatch; _eraseContextTokenRanges?: Erase };
+  const afterBatch = prototype._takeIntervalCheckpointIfNeededAfterBatch;
+  const erase = prototype._eraseContextTokenRanges;
+  if (typeof afterBatch !== "function" || typeof erase !== "function") return (installed = false);
+
+  prototype._eraseContextTokenRanges = async function (this: LlamaContextSequence, ...args: unknown[]) {
+    const alignment = alignments.get(this.context);
+    if (alignment === undefined) return erase.apply(this, args);
+    alignment.erasing++;
+    try {
+      return await erase.apply(this, args);
+    } finally {
+      alignment.erasing--;
+    }
+  };
+
+  prototype._takeIntervalCheckpointIfNeededAfterBatch = function (this: LlamaContextSequence, sequenceStateLength: number) {
+    const result = afterBatch.call(this, sequenceStateLength);
+    // A checkpoint being taken already makes the loop wait.
+    if (result !== undefined) return result;
+    const alignment = alignments.get(this.context);
+    if (alignment === undefined || alignment.leased() < 2) return undefined;
+    alignment.decodes++;
+    if (alignment.turn === undefined) {
+      alignment.batches++;
+      alignment.turn = betweenBatches(alignment, this.context as unknown as ContextInternals);
+    }
+    return alignment.turn;
+  };
+  return (installed = true);
+}
+
+/** What happens between two batches of an aligned context (see the module comment). */
+async function betweenBatches(alignment: Alignment, context: ContextInternals): Promise<void> {
+  for (let turn = 0; turn < MAX_TURNS; turn++) {
+    await nextTurn();
+    if (context._queuedDecodeSequenceIds.size >= alignment.leased()) break;
+  }
+  // The batch's other sequences are handed the settled wait (no second one); the next batch, which starts
+  // after a decode on the thread pool, gets a new one.
+  setImmediate(() => (alignment.turn = undefined));
+  if (alignment.erasing === 0 || context._queuedDecodes.length === 0) return;
+  // The loop checks its queue right after this step: empty, it ends and releases the lock to the erase
+  // waiting for it. The decodes go back in front of anything queued meanwhile, and a new loop, which
+  // queues for the lock behind the erase, takes them.
+  alignment.yields++;
+  const aside = context._queuedDecodes.splice(0);
+  setImmediate(() => {
+    context._queuedDecodes.unshift(...aside);
+    context.dispatchPendingBatch();
+  });
+}
+
+/**
+ * Aligns the batches of `context` while `leased()` says more than one of its sequences is leased.
+ * Needs {@link installBatchAlignment} before the context's sequences are created.
+ */
+export function alignBatches(context: LlamaContext, leased: () => number): void {
+  alignments.set(context, { leased, erasing: 0, turn: undefined, batches: 0, decodes: 0, yields: 0 });
+}
+
+/** What the aligned batches of `context` held so far (zeros when it is not aligned). */
+export function alignmentStats(context: LlamaContext): AlignmentStats {
+  const alignment = alignments.get(context);
+  return { batches: alignment?.batches ?? 0, decodes: alignment?.decodes ?? 0, yields: alignment?.yields ?? 0 };
+}

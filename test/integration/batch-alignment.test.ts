@@ -1,0 +1,94 @@
+// Parallel streams share the context's batches: real llama.cpp through the runner's model host (in this
+// process), the generated tiny model, four sequences. node-llama-cpp alone decodes four streams as batches of
+// three (the stream sampled last misses each batch), and a request that must erase part of its sequence (any
+// request whose sequence holds another conversation) waits until every other stream has finished.
+import type { Token } from "node-llama-cpp";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alignmentStats } from "../../src/engine/native/runner-process/batch-alignment.js";
+import { loadModelHost, type ChatHost } from "../../src/engine/native/runner-process/model-host.js";
+import { testModelPath } from "../helpers/models.js";
+
+let host: ChatHost;
+
+beforeAll(async () => {
+  const loaded = await loadModelHost(
+    { modelPath: testModelPath("tiny"), contextSize: 2048, parallel: 4, threads: 1, gpuLayers: 0 },
+    pino({ level: "silent" }),
+  );
+  if (loaded.kind !== "chat") throw new Error("the tiny model loads as a chat model");
+  host = loaded;
+});
+
+afterAll(async () => {
+  await host?.dispose();
+});
+
+interface Stream {
+  tokens: Token[];
+  /** performance.now() at the first generated token and at the end. */
+  firstAt: number;
+  endAt: number;
+}
+
+/**
+ * Leases a sequence, generates `count` greedy tokens after `prompt` and hands the sequence back keeping its
+ * tokens (as the runner does after a finished request), so a later different prompt must erase them.
+ */
+async function stream(prompt: string, count: number): Promise<Stream> {
+  const lease = host.lease(new AbortController().signal);
+  const prompted = host.model.tokenize(prompt);
+  const sequence = await lease.acquire(prompted);
+  const result: Stream = { tokens: [], firstAt: Number.NaN, endAt: Number.NaN };
+  try {
+    // As LlamaChat does: keep the prefix the sequence shares with the prompt, erase the rest, decode the rest.
+    await sequence.adaptStateToTokens(prompted);
+    for await (const token of sequence.evaluate(prompted.slice(sequence.nextTokenIndex), { temperature: 0 })) {
+      if (result.tokens.length === 0) result.firstAt = performance.now();
+      result.tokens.push(token);
+      if (result.tokens.length === count) break;
+    }
+  } finally {
+    await lease.release(true);
+  }
+  result.endAt = performance.now();
+  return result;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("parallel streams", () => {
+  it("decode in batches that hold all of them", async () => {
+    const before = alignmentStats(host.context);
+    const tokens = 48;
+    const streams = await Promise.all(["one", "two", "three", "four"].map((word) => stream(`Count to ${word}.`, tokens)));
+    for (const { tokens: output } of streams) expect(output).toHaveLength(tokens);
+    const after = alignmentStats(host.context);
+    const batches = after.batches - before.batches;
+    const decodes = after.decodes - before.decodes;
+    // Every token of every stream after the prompts went through an aligned batch (the last one of each
+    // stream is sampled and never decoded).
+    expect(batches).toBeGreaterThanOrEqual(tokens - 1);
+    // Streams per batch: 4 in all but the batches where streams start or end.
+    expect(decodes / batches).toBeGreaterThanOrEqual(3.5);
+  });
+
+  it("let a new request erase its sequence and start while others generate", async () => {
+    // Every sequence holds a conversation now (the test above), so each request below erases part of its own.
+    const before = alignmentStats(host.context);
+    const long = [stream("Tell a long story about the sea.", 1500), stream("Tell a long story about the hills.", 1500)];
+    await sleep(30);
+    const late = await stream("What time is it?", 8);
+    const [first, second] = await Promise.all(long);
+    expect(late.tokens).toHaveLength(8);
+    // The late request was answered while both long streams were still generating.
+    expect(late.endAt).toBeLessThan(Math.min(first!.endAt, second!.endAt));
+    expect(alignmentStats(host.context).yields).toBeGreaterThan(before.yields);
+  });
+
+  it("never hold back a stream that runs alone", async () => {
+    const before = alignmentStats(host.context);
+    expect((await stream("Count to five.", 48)).tokens).toHaveLength(48);
+    expect(alignmentStats(host.context)).toEqual(before);
+  });
+});
