@@ -2,8 +2,9 @@
  * Where `chaibox serve` writes its log and in which shape: human lines on a terminal (pino-pretty), JSON
  * under systemd (journald adds the time) or when asked with `--log-format json`.
  */
+import { createRequire } from "node:module";
 import { pino, type Logger } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
 import { logSink } from "../platform/log-sink.js";
 
 export type LogFormat = "auto" | "json" | "pretty";
@@ -23,5 +24,7 @@ export function resolveLogFormat(format: LogFormat, stdoutIsTty: boolean, env: N
 export function serveLogger(level: string, format: LogFormat = "auto"): Logger {
   const options = { level, base: { service: "chaibox" } };
   if (resolveLogFormat(format, process.stdout.isTTY, process.env) === "json") return pino(options, logSink());
+  // Loaded only for a terminal: the service (JSON) never needs it in its heap.
+  const pretty = createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
   return pino(options, pretty({ colorize: true, translateTime: "SYS:HH:MM:ss", ignore: "pid,hostname,service", sync: true }));
 }

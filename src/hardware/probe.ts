@@ -7,13 +7,32 @@
  * decides how to show them.
  */
 import { statfs } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { availableParallelism, cpus } from "node:os";
 import { dirname, resolve } from "node:path";
-import si from "systeminformation";
+import type * as systeminformation from "systeminformation";
 import { snapshotFromSystemInformation, type NvidiaSmiGpu, type SystemInformationData } from "./from-systeminformation.js";
 import type { GpuProbeOutcome, GpuProbeReport, GpuProbeRunner } from "./gpu-report.js";
 import { queryNvidiaSmi, type NvidiaSmiResult } from "./nvidia-smi.js";
 import type { HardwareSnapshot } from "./snapshot.js";
+
+type SystemInformation = typeof systeminformation;
+
+/**
+ * The four parts of systeminformation (pinned in package.json) the probe reads. Its index loads all twenty
+ * (network, processes, docker, wifi, bluetooth…): about 700 KB of JavaScript that would stay in the API's
+ * heap for good, where these take half of it.
+ */
+const si: Pick<SystemInformation, "cpu" | "cpuFlags" | "mem" | "graphics" | "osInfo"> = (() => {
+  const require = createRequire(import.meta.url);
+  const part = (name: string): unknown => require(`systeminformation/lib/${name}.js`);
+  return {
+    ...(part("cpu") as Pick<SystemInformation, "cpu" | "cpuFlags">),
+    ...(part("memory") as Pick<SystemInformation, "mem">),
+    ...(part("graphics") as Pick<SystemInformation, "graphics">),
+    ...(part("osinfo") as Pick<SystemInformation, "osInfo">),
+  };
+})();
 
 export interface ProbeOptions {
   /** Where the models are stored; the disk figures are for the file system that holds it (or its nearest existing parent). */

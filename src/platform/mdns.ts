@@ -7,7 +7,6 @@
 import type { Logger } from "pino";
 import { connectSystemBus, busErrorText, type SystemBus } from "./avahi-bus.js";
 import { AvahiAdvertiser } from "./avahi.js";
-import { EmbeddedAdvertiser } from "./mdns-embedded.js";
 import type { ChaiAdvertisement } from "./mdns-records.js";
 
 /** The `mdns` setting. Default `auto`. */
@@ -42,6 +41,9 @@ async function startAvahi(bus: SystemBus, ad: ChaiAdvertisement, log: Logger): P
 }
 
 async function startEmbedded(ad: ChaiAdvertisement, log: Logger): Promise<Advertiser> {
+  // Imported when chosen: the embedded responder and what it brings (source-map-support, which also hooks
+  // every stack trace) stay out of a box that advertises through Avahi.
+  const { EmbeddedAdvertiser } = await import("./mdns-embedded.js");
   const embedded = await EmbeddedAdvertiser.start(ad, log);
   return { responder: "embedded", hostName: () => embedded.hostName, update: (name) => embedded.update(name), close: () => embedded.close() };
 }
