@@ -3,12 +3,12 @@
  * this machine (see engine/native/build.ts); the .deb and the image run it once, at install or first boot,
  * and print its progress lines on the console. `status` says which engine new runners load.
  */
-import { buildNativeEngine } from "../engine/native/build.js";
-import { engineDir, engineStatus, type EngineStatus } from "../engine/native/engine-files.js";
+import { buildNativeEngine, relinkNativeEngine } from "../engine/native/build.js";
+import { builtEngine, engineBuildNeed, engineDir, engineStatus, linkedEngine, type EngineManifest, type EngineStatus } from "../engine/native/engine-files.js";
 import { commonHelp, parse, UsageError } from "./args.js";
 import { jsonOutput } from "./format.js";
 
-const help = `Usage: chaibox engine build [--no-openmp] [--keep-source] [--json]
+const help = `Usage: chaibox engine build [--if-needed] [--no-openmp] [--keep-source] [--json]
        chaibox engine status [--json]
 
 build    compiles the inference engine (node-llama-cpp's llama.cpp binding) from the llama.cpp source
@@ -21,13 +21,17 @@ status   prints the engine new runners load (CHAIBOX_ENGINE=prebuilt forces the 
          build that is running or failed.
 
 Options:
+  --if-needed       build only when no engine was built for this installation's node-llama-cpp (a
+                    package upgrade may bring a new one); a build that is there but no longer linked
+                    (node-llama-cpp was reinstalled) is linked again, in a second. chaibox-engine.service
+                    runs this at install and boot.
   --no-openmp       build without OpenMP (llama.cpp's own thread pool)
   --keep-source     keep the extracted llama.cpp source (~200 MB) afterwards
   --json            print the result as JSON
 ${commonHelp}`;
 
 export async function engineCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, { "no-openmp": { type: "boolean" }, "keep-source": { type: "boolean" }, json: { type: "boolean" } });
+  const { values, positionals } = parse(args, { "if-needed": { type: "boolean" }, "no-openmp": { type: "boolean" }, "keep-source": { type: "boolean" }, json: { type: "boolean" } });
   const [action] = positionals;
   if (values.help || action === undefined) {
     console.log(help);
@@ -35,11 +39,20 @@ export async function engineCommand(args: string[]): Promise<void> {
   }
   if (action === "status") {
     const status = engineStatus();
-    if (values.json) console.log(jsonOutput({ engine: status.engine, dir: engineDir(), native: status.native ?? null, build: status.build ?? null }, true));
+    if (values.json) console.log(jsonOutput({ engine: status.engine, dir: engineDir(), native: status.native ?? null, build: status.build ?? null, unlinked: status.unlinked ?? null }, true));
     else console.log(statusText(status));
     return;
   }
   if (action !== "build") throw new UsageError(`unknown engine action '${action}'`);
+  if (values["if-needed"] === true) {
+    const need = engineBuildNeed(linkedEngine(), builtEngine());
+    const done = need === "none" ? linkedEngine() : need === "link" ? await relinkNativeEngine() : undefined;
+    if (done !== undefined) {
+      if (values.json) console.log(jsonOutput({ ...done, seconds: 0, reused: true }, true));
+      else console.log(need === "none" ? `The ${engineText(done)} is in use: nothing to build.` : `Linked the ${engineText(done)} again; runners started from now on load it.`);
+      return;
+    }
+  }
   const started = performance.now();
   const manifest = await buildNativeEngine({
     openmp: values["no-openmp"] !== true,
@@ -51,8 +64,15 @@ export async function engineCommand(args: string[]): Promise<void> {
   else console.log(`Built the ${manifest.variant} engine in ${seconds} s; runners started from now on load it.`);
 }
 
-function statusText({ native, build }: EngineStatus): string {
-  const engine = native ? `native (${native.variant}, llama.cpp ${native.llamaCppRelease}, built ${native.builtAt})` : "prebuilt";
+function engineText(manifest: EngineManifest): string {
+  return `${manifest.variant} engine built ${manifest.builtAt}`;
+}
+
+function statusText({ native, build, unlinked }: EngineStatus): string {
+  let engine = native ? `native (${native.variant}, llama.cpp ${native.llamaCppRelease}, built ${native.builtAt})` : "prebuilt";
+  if (unlinked !== undefined) {
+    engine += `; the ${engineText(unlinked)} is in ${engineDir()} but node-llama-cpp no longer links to it (it was reinstalled): 'chaibox engine build --if-needed' links it again`;
+  }
   if (build?.state === "building") return `${engine}; a build is running since ${build.startedAt}: ${build.percent}% (${build.step})`;
   if (build?.state === "failed") return `${engine}; the last build failed: ${build.error ?? "unknown error"} (run 'chaibox engine build' again)`;
   return engine;

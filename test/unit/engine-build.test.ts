@@ -1,11 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileStep } from "../../src/engine/native/build.js";
+import { builtEngine, engineBuildNeed, nodeLlamaCppVersion, type EngineManifest } from "../../src/engine/native/engine-files.js";
 import { npmOnPath, writeNpmStandIn } from "../../src/engine/native/npm-stand-in.js";
 
 const run = promisify(execFile);
@@ -48,5 +49,37 @@ describe("the engine build's progress", () => {
     expect(compileStep("[100%] Built target llama-addon")).toEqual({ percent: 100 });
     expect(compileStep("-- Configuring done")).toBeUndefined();
     expect(compileStep("✔ Cloned ggml-org/llama.cpp (local bundle)")).toBeUndefined();
+  });
+});
+
+describe("`chaibox engine build --if-needed`", () => {
+  const manifest = (version: string): EngineManifest => ({
+    nodeLlamaCppVersion: version,
+    llamaCppRelease: "b1",
+    variant: "native",
+    cmakeOptions: { GGML_NATIVE: "ON", GGML_OPENMP: "ON" },
+    builtAt: "2026-12-01T00:00:00.000Z",
+    cpu: "test CPU",
+  });
+
+  it("finds the engine directory's build for the installed node-llama-cpp, linked or not, and no other", async () => {
+    const engine = join(dir, "engine");
+    const env = { CHAIBOX_ENGINE_DIR: engine };
+    expect(builtEngine(env)).toBeUndefined();
+    await mkdir(engine, { recursive: true });
+    await writeFile(join(engine, "engine.json"), JSON.stringify(manifest("0.0.1")));
+    // Built for another node-llama-cpp (before a package upgrade): not this installation's.
+    expect(builtEngine(env)).toBeUndefined();
+    await writeFile(join(engine, "engine.json"), JSON.stringify(manifest(nodeLlamaCppVersion())));
+    expect(builtEngine(env)).toEqual(manifest(nodeLlamaCppVersion()));
+    await writeFile(join(engine, "engine.json"), "{ cut off");
+    expect(builtEngine(env)).toBeUndefined();
+  });
+
+  it("builds nothing when linked, links again what is built, and builds otherwise", () => {
+    const current = manifest("3.21.1");
+    expect(engineBuildNeed(current, current)).toBe("none");
+    expect(engineBuildNeed(undefined, current)).toBe("link");
+    expect(engineBuildNeed(undefined, undefined)).toBe("build");
   });
 });

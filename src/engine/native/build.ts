@@ -11,7 +11,7 @@ import { createWriteStream } from "node:fs";
 import { cpus } from "node:os";
 import { delimiter, join } from "node:path";
 import { BuildStateFile } from "./build-state.js";
-import { engineDir, localBuildsDir, manifestPath, nodeLlamaCppDir, nodeLlamaCppVersion, type EngineManifest } from "./engine-files.js";
+import { builtEngine, engineDir, localBuildsDir, manifestPath, nodeLlamaCppDir, nodeLlamaCppVersion, type EngineManifest } from "./engine-files.js";
 import { npmOnPath, writeNpmStandIn } from "./npm-stand-in.js";
 
 /** Options of {@link buildNativeEngine}. */
@@ -41,6 +41,16 @@ async function linkLocalBuilds(target: string): Promise<void> {
     await rm(link, { recursive: true, force: true });
   }
   await symlink(target, link, "dir");
+}
+
+/**
+ * Links node-llama-cpp to the build the engine directory already holds for it (see `builtEngine`), so that
+ * runners started from now on load it again. Returns its manifest, or undefined when there is none.
+ */
+export async function relinkNativeEngine(): Promise<EngineManifest | undefined> {
+  const built = builtEngine();
+  if (built !== undefined) await linkLocalBuilds(engineDir());
+  return built;
 }
 
 /** Runs node-llama-cpp's CLI, feeding its output (split on CR and LF) to `onLine`. Rejects on failure. */

@@ -53,6 +53,8 @@ export interface EngineStatus {
   engine: "native" | "prebuilt";
   native: EngineManifest | undefined;
   build: EngineBuildState | undefined;
+  /** A build in the engine directory that node-llama-cpp no longer links to (it was reinstalled). */
+  unlinked: EngineManifest | undefined;
 }
 
 /** The cache directory of an installed box (chaibox.service's CacheDirectory=). */
@@ -125,7 +127,8 @@ export function engineBuildState(env: NodeJS.ProcessEnv = process.env): EngineBu
 /** The engine new runners load, and the build state (for `chaibox engine status` and the dashboard). */
 export function engineStatus(env: NodeJS.ProcessEnv = process.env): EngineStatus {
   const native = nativeEngine(env);
-  return { engine: native ? "native" : "prebuilt", native, build: engineBuildState(env) };
+  const unlinked = linkedEngine() === undefined ? builtEngine(env) : undefined;
+  return { engine: native ? "native" : "prebuilt", native, build: engineBuildState(env), unlinked };
 }
 
 /**
@@ -134,8 +137,25 @@ export function engineStatus(env: NodeJS.ProcessEnv = process.env): EngineStatus
  */
 export function nativeEngine(env: NodeJS.ProcessEnv = process.env): EngineManifest | undefined {
   if (env.CHAIBOX_ENGINE === "prebuilt") return undefined;
+  return linkedEngine();
+}
+
+/** The native build node-llama-cpp links to, if it is one for the installed node-llama-cpp. */
+export function linkedEngine(): EngineManifest | undefined {
+  return currentManifest(manifestPath());
+}
+
+/**
+ * The build the engine directory holds for the installed node-llama-cpp, whether or not node-llama-cpp
+ * links to it: reinstalling node-llama-cpp (`npm install`) drops the link, not the build.
+ */
+export function builtEngine(env: NodeJS.ProcessEnv = process.env): EngineManifest | undefined {
+  return currentManifest(join(engineDir(env), "engine.json"));
+}
+
+/** The manifest at `path` when it is one for the installed node-llama-cpp; never throws. */
+function currentManifest(path: string): EngineManifest | undefined {
   try {
-    const path = manifestPath();
     if (!existsSync(path)) return undefined;
     const manifest = JSON.parse(readFileSync(path, "utf8")) as EngineManifest;
     if (manifest.nodeLlamaCppVersion !== nodeLlamaCppVersion() || typeof manifest.cmakeOptions !== "object") return undefined;
@@ -143,4 +163,14 @@ export function nativeEngine(env: NodeJS.ProcessEnv = process.env): EngineManife
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What `chaibox engine build --if-needed` does: nothing when runners load a native build already; link the
+ * engine directory again when it holds one for this node-llama-cpp that is no longer linked; else build
+ * (nothing built yet, or built for another node-llama-cpp version: a package upgrade that brought a new one).
+ */
+export function engineBuildNeed(linked: EngineManifest | undefined, built: EngineManifest | undefined): "none" | "link" | "build" {
+  if (linked !== undefined) return "none";
+  return built !== undefined ? "link" : "build";
 }
