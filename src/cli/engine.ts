@@ -1,7 +1,8 @@
 /**
  * `chaibox engine build|status`: the native inference engine. `build` compiles node-llama-cpp's binding for
- * this machine (see engine/native/build.ts); the .deb and the image run it once, at install or first boot,
- * and print its progress lines on the console. `status` says which engine new runners load.
+ * this machine (see engine/native/build.ts); chaibox-engine.service runs `build --if-needed` at install and
+ * at boot (it compiles on the first boot and after an upgrade that brings another node-llama-cpp) and prints
+ * its progress lines on the console. `status` says which engine new runners load.
  */
 import { buildNativeEngine, relinkNativeEngine } from "../engine/native/build.js";
 import { builtEngine, engineBuildNeed, engineDir, engineStatus, linkedEngine, type EngineManifest, type EngineStatus } from "../engine/native/engine-files.js";
