@@ -1,7 +1,8 @@
 // Parallel streams share the context's batches: real llama.cpp through the runner's model host (in this
 // process), the generated tiny model, four sequences. node-llama-cpp alone decodes four streams as batches of
 // three (the stream sampled last misses each batch), and a request that must erase part of its sequence (any
-// request whose sequence holds another conversation) waits until every other stream has finished.
+// request whose sequence holds another conversation) waits until every other stream has finished. And a
+// batch whose sequences are not in increasing id order is decoded by llama.cpp in several passes.
 import type { Token } from "node-llama-cpp";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -55,6 +56,26 @@ async function stream(prompt: string, count: number): Promise<Stream> {
   return result;
 }
 
+/** The native context's batches as node-llama-cpp forms them: the sequence id of each item, in order. */
+function recordBatches(): { sequenceIds: number[][]; stop(): void } {
+  interface NativeContext {
+    initBatch(size: number): void;
+    addToBatch(sequenceId: number, ...rest: unknown[]): unknown;
+  }
+  const internals = host.context as unknown as { _ctx: NativeContext };
+  const native = internals._ctx;
+  const sequenceIds: number[][] = [];
+  internals._ctx = new Proxy(native, {
+    get(target, property) {
+      if (property === "initBatch") return (size: number) => (sequenceIds.push([]), target.initBatch(size));
+      if (property === "addToBatch") return (id: number, ...rest: unknown[]) => (sequenceIds.at(-1)?.push(id), target.addToBatch(id, ...rest));
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { sequenceIds, stop: () => (internals._ctx = native) };
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("parallel streams", () => {
@@ -71,6 +92,20 @@ describe("parallel streams", () => {
     expect(batches).toBeGreaterThanOrEqual(tokens - 1);
     // Streams per batch: 4 in all but the batches where streams start or end.
     expect(decodes / batches).toBeGreaterThanOrEqual(3.5);
+  });
+
+  it("add each batch's sequences in the order of their ids (llama.cpp splits any other order into several passes)", async () => {
+    const batches = recordBatches();
+    try {
+      const streams = await Promise.all(["nine", "ten", "eleven", "twelve"].map((word) => stream(`Count to ${word}.`, 48)));
+      for (const { tokens: output } of streams) expect(output).toHaveLength(48);
+    } finally {
+      batches.stop();
+    }
+    const shared = batches.sequenceIds.filter((ids) => ids.length > 1);
+    expect(shared.length).toBeGreaterThanOrEqual(47);
+    const unordered = shared.filter((ids) => ids.some((id, i) => i > 0 && id <= ids[i - 1]!));
+    expect(unordered).toEqual([]);
   });
 
   it("let a new request erase its sequence and start while others generate", async () => {

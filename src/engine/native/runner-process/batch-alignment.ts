@@ -19,7 +19,11 @@
  * waits for a turn of the event loop (a few, until every leased sequence has queued), and when an erase is
  * waiting for the lock, it sets the queued decodes aside for a moment, so the loop ends, the lock goes to the
  * eraser (the lock serves in order), and a new loop takes the decodes back after it. One stream alone never
- * waits. Measured in docs/performance.md.
+ * waits.
+ *
+ * The queue of decodes is also kept in the order of sequence ids, as llama.cpp's server adds its slots. Each sequence has its own KV cache stream, and llama.cpp splits a batch over several streams into
+ * micro-batches of consecutive, increasing sequence ids: four streams queued as 2, 0, 3, 1 were decoded as
+ * three passes over the weights instead of one. Measured in docs/performance.md.
  *
  * These are internals of node-llama-cpp (pinned in package.json); if a version lacks them,
  * {@link installBatchAlignment} says so and streams run as node-llama-cpp schedules them.
@@ -41,8 +45,12 @@ export interface AlignmentStats {
 const MAX_TURNS = 4;
 
 /** The parts of node-llama-cpp's context the alignment reads and sets aside (internal there). */
+interface QueuedDecode {
+  sequenceId: number;
+}
+
 interface ContextInternals {
-  _queuedDecodes: unknown[];
+  _queuedDecodes: QueuedDecode[];
   _queuedDecodeSequenceIds: Set<number>;
   dispatchPendingBatch(): void;
 }
@@ -113,14 +121,30 @@ async function betweenBatches(alignment: Alignment, context: ContextInternals): 
   setImmediate(() => (alignment.turn = undefined));
   if (alignment.erasing === 0 || context._queuedDecodes.length === 0) return;
   // The loop checks its queue right after this step: empty, it ends and releases the lock to the erase
-  // waiting for it. The decodes go back in front of anything queued meanwhile, and a new loop, which
-  // queues for the lock behind the erase, takes them.
+  // waiting for it. The decodes go back (in sequence order, among anything queued meanwhile), and a new
+  // loop, which queues for the lock behind the erase, takes them.
   alignment.yields++;
   const aside = context._queuedDecodes.splice(0);
   setImmediate(() => {
-    context._queuedDecodes.unshift(...aside);
+    context._queuedDecodes.push(...aside);
     context.dispatchPendingBatch();
   });
+}
+
+/**
+ * Makes `push` on the context's queue insert each decode after those of lower or equal sequence ids, so the
+ * queue, which is all the loop forms its batches from, is always in sequence order (node-llama-cpp only
+ * pushes to it and splices from it).
+ */
+function keepInSequenceOrder(queue: QueuedDecode[]): void {
+  queue.push = (...items: QueuedDecode[]): number => {
+    for (const item of items) {
+      let at = queue.length;
+      while (at > 0 && queue[at - 1]!.sequenceId > item.sequenceId) at--;
+      queue.splice(at, 0, item);
+    }
+    return queue.length;
+  };
 }
 
 /**
@@ -128,6 +152,7 @@ async function betweenBatches(alignment: Alignment, context: ContextInternals): 
  * Needs {@link installBatchAlignment} before the context's sequences are created.
  */
 export function alignBatches(context: LlamaContext, leased: () => number): void {
+  keepInSequenceOrder((context as unknown as ContextInternals)._queuedDecodes);
   alignments.set(context, { leased, erasing: 0, turn: undefined, batches: 0, decodes: 0, yields: 0 });
 }
 
