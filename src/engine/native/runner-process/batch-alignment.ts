@@ -21,9 +21,10 @@
  * eraser (the lock serves in order), and a new loop takes the decodes back after it. One stream alone never
  * waits.
  *
- * The queue of decodes is also kept in the order of sequence ids, as llama.cpp's server adds its slots. Each sequence has its own KV cache stream, and llama.cpp splits a batch over several streams into
- * micro-batches of consecutive, increasing sequence ids: four streams queued as 2, 0, 3, 1 were decoded as
- * three passes over the weights instead of one. Measured in docs/performance.md.
+ * The queue of decodes is also kept in the order of sequence ids, as llama.cpp's server adds its slots. Each
+ * sequence has its own KV cache stream, and llama.cpp splits a batch over several streams into micro-batches
+ * of consecutive, increasing sequence ids: four streams queued as 2, 0, 3, 1 were decoded as three passes
+ * over the weights instead of one. Measured in docs/performance.md.
  *
  * These are internals of node-llama-cpp (pinned in package.json); if a version lacks them,
  * {@link installBatchAlignment} says so and streams run as node-llama-cpp schedules them.
