@@ -6,7 +6,6 @@
 import { readFile } from "node:fs/promises";
 import { Value } from "@sinclair/typebox/value";
 import type { TObject, TSchema } from "@sinclair/typebox";
-import { parse as parseYaml, YAMLParseError } from "yaml";
 import { ConfigSchema, type Config } from "./schema.js";
 import { defaultDataDir } from "./paths.js";
 
@@ -98,6 +97,8 @@ async function fromFile(file: string, required: boolean): Promise<ConfigLayer> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT" && !required) return {};
     throw new ConfigError(file, [`cannot read the file: ${(error as Error).message}`]);
   }
+  // The YAML parser is loaded only for a file that exists: a box without one never holds it in memory.
+  const { parse: parseYaml, YAMLParseError } = await import("yaml");
   let data: unknown;
   try {
     data = parseYaml(text);

@@ -5,9 +5,11 @@
  * chaibox serves anyway.
  */
 import type { Logger } from "pino";
-import { connectSystemBus, busErrorText, type SystemBus } from "./avahi-bus.js";
-import { AvahiAdvertiser } from "./avahi.js";
+import type { SystemBus } from "./avahi-bus.js";
 import type { ChaiAdvertisement } from "./mdns-records.js";
+
+// The D-Bus client (avahi-bus, avahi) and the embedded responder are imported when chosen: with mDNS off, or
+// with one responder, the other's code stays out of the API's memory.
 
 /** The `mdns` setting. Default `auto`. */
 export type MdnsMode = "auto" | "avahi" | "embedded" | "off";
@@ -28,6 +30,7 @@ const none: Advertiser = { responder: "none", hostName: () => undefined, update:
 
 /** The system bus, or why there is none. */
 async function systemBus(log: Logger): Promise<SystemBus | string> {
+  const { connectSystemBus, busErrorText } = await import("./avahi-bus.js");
   try {
     return await connectSystemBus((error) => log.warn({ err: error.message }, "the system D-Bus connection failed"));
   } catch (error) {
@@ -36,13 +39,13 @@ async function systemBus(log: Logger): Promise<SystemBus | string> {
 }
 
 async function startAvahi(bus: SystemBus, ad: ChaiAdvertisement, log: Logger): Promise<Advertiser> {
+  const { AvahiAdvertiser } = await import("./avahi.js");
   const avahi = await AvahiAdvertiser.start(bus, ad, log);
   return { responder: "avahi", hostName: () => avahi.hostName, update: (name) => avahi.update(name), close: () => avahi.close() };
 }
 
 async function startEmbedded(ad: ChaiAdvertisement, log: Logger): Promise<Advertiser> {
-  // Imported when chosen: the embedded responder and what it brings (source-map-support, which also hooks
-  // every stack trace) stay out of a box that advertises through Avahi.
+  // The embedded responder brings source-map-support, which also hooks every stack trace.
   const { EmbeddedAdvertiser } = await import("./mdns-embedded.js");
   const embedded = await EmbeddedAdvertiser.start(ad, log);
   return { responder: "embedded", hostName: () => embedded.hostName, update: (name) => embedded.update(name), close: () => embedded.close() };
@@ -77,6 +80,7 @@ export async function startAdvertising(mode: MdnsMode, ad: ChaiAdvertisement, lo
   try {
     return await choose(mode, ad, log);
   } catch (error) {
+    const { busErrorText } = await import("./avahi-bus.js");
     log.warn({ err: busErrorText(error) }, "cannot advertise over mDNS: apps will not find this box by themselves (they can still use its address)");
     return none;
   }

@@ -5,8 +5,7 @@
  */
 import type { RunnerLauncher } from "../engine/runner-client.js";
 import { ChildProcessLauncher, SystemdLauncher, type RunnerLogger } from "../engine/native/client.js";
-import { SystemdManager } from "../platform/systemd-manager.js";
-import { SystemdRunnerUnits } from "../platform/systemd-runner-units.js";
+import type { SystemdManager } from "../platform/systemd-manager.js";
 
 /** `inference.launcher`: auto (default), systemd or process. */
 export type LauncherSetting = "auto" | "systemd" | "process";
@@ -54,6 +53,9 @@ export async function chooseLauncher(options: ChooseLauncherOptions): Promise<La
   if (setting === "process") return useProcesses("info", "inference.launcher is process");
   const outside = notUnderSystemd(env);
   if (outside !== undefined && setting === "auto") return useProcesses("info", outside);
+  // The D-Bus client is imported only here, under systemd: a chaibox started by hand never loads it.
+  const { SystemdManager } = await import("../platform/systemd-manager.js");
+  const { SystemdRunnerUnits } = await import("../platform/systemd-runner-units.js");
   let manager: SystemdManager;
   try {
     manager = await (options.connect ?? SystemdManager.connect)();
