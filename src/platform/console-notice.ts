@@ -23,7 +23,8 @@ export function ipv4Addresses(): string[] {
 
 export class ConsoleNotice {
   private timer: NodeJS.Timeout | undefined;
-  private written: string | undefined;
+  /** The facts last rendered: the text (a QR code among it, ~5 ms to draw) is drawn only when they change. */
+  private rendered: string | undefined;
   private readonly file: string;
 
   constructor(
@@ -43,9 +44,11 @@ export class ConsoleNotice {
 
   /** Writes the text when it changed; a failure is logged once per change, and chaibox serves on. */
   async refresh(): Promise<void> {
-    const text = consoleText(this.facts());
-    if (text === this.written) return;
-    this.written = text;
+    const facts = this.facts();
+    const key = JSON.stringify(facts);
+    if (key === this.rendered) return;
+    this.rendered = key;
+    const text = consoleText(facts);
     try {
       // Whole or not at all: the unit that copies it never sees half a file.
       await writeFile(`${this.file}.tmp`, text, { mode: 0o640 });
