@@ -45,11 +45,12 @@ export interface AlignmentStats {
 /** Turns of the event loop a batch waits at most for the leased sequences to queue. */
 const MAX_TURNS = 4;
 
-/** The parts of node-llama-cpp's context the alignment reads and sets aside (internal there). */
+/** A decode in node-llama-cpp's queue: the alignment reads only whose it is. */
 interface QueuedDecode {
   sequenceId: number;
 }
 
+/** The parts of node-llama-cpp's context the alignment reads, orders and sets aside (internal there). */
 interface ContextInternals {
   _queuedDecodes: QueuedDecode[];
   _queuedDecodeSequenceIds: Set<number>;
