@@ -99,11 +99,11 @@ describe("the amd64 image in qemu", () => {
     const readyMs = await untilServing(vm, base, READY_LIMIT_MS);
     figures.firstBootReadyMs = String(readyMs);
     console.log(`first boot: chaibox answered ${readyMs} ms after power-on`);
-    expect(readyMs).toBeLessThan(READY_LIMIT_MS);
-
+    // The id first: a boot that answers but misses the limit fails here, not again in the power-off test.
     const discovery = (await (await fetch(`${base}/.well-known/chai`)).json()) as { box: { id: string } };
     boxId = discovery.box.id;
     expect(boxId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(readyMs).toBeLessThan(READY_LIMIT_MS);
   });
 
   it("reads the setup code from the serial console and finishes the first run on a phone", async () => {
