@@ -34,10 +34,14 @@ fi
 
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
-echo "[2/3] configuring (native CPU flags, OpenMP, CPU only, no curl)…" >&2
+# The same CPU flags as `chaibox engine build` (src/engine/native/build.ts): native, without Intel AMX, whose
+# code path in this llama.cpp release crashes at the first decode on CPUs that have it.
+flags=()
+[[ "$(uname -m)" == "x86_64" ]] && flags=(-DCMAKE_C_FLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16" -DCMAKE_CXX_FLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16")
+echo "[2/3] configuring (native CPU flags without AMX, OpenMP, CPU only, no curl)…" >&2
 nice -n 10 cmake -S "$src" -B "$cache/build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON \
   -DGGML_OPENMP=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-  -DLLAMA_BUILD_SERVER=ON >"$cache/configure.log" 2>&1 \
+  -DLLAMA_BUILD_SERVER=ON "${flags[@]}" >"$cache/configure.log" 2>&1 \
   || { tail -30 "$cache/configure.log" >&2; exit 1; }
 
 echo "[3/3] compiling llama-server (10+ minutes on 2 cores; the full output goes to $cache/build.log)…" >&2

@@ -5,7 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileStep } from "../../src/engine/native/build.js";
+import { compileStep, nativeCmakeOptions, NO_AMX_FLAGS } from "../../src/engine/native/build.js";
+import { ENGINE_CHECK_MARKER } from "../../src/engine/native/engine-check-wire.js";
+import type { ChildEnding } from "../../src/engine/native/launcher/child-output.js";
+import { engineCheckFailure } from "../../src/engine/native/launcher/engine-check-client.js";
 import { builtEngine, engineBuildNeed, nodeLlamaCppVersion, type EngineManifest } from "../../src/engine/native/engine-files.js";
 import { npmOnPath, writeNpmStandIn } from "../../src/engine/native/npm-stand-in.js";
 
@@ -81,5 +84,33 @@ describe("`chaibox engine build --if-needed`", () => {
     expect(engineBuildNeed(current, current)).toBe("none");
     expect(engineBuildNeed(undefined, current)).toBe("link");
     expect(engineBuildNeed(undefined, undefined)).toBe("build");
+  });
+});
+
+describe("the native build's options", () => {
+  it("keeps Intel AMX out of x86-64 builds only, and native flags and OpenMP as asked", () => {
+    const release = `-O3 -DNDEBUG ${NO_AMX_FLAGS}`;
+    expect(nativeCmakeOptions(true, "x64")).toEqual({ GGML_NATIVE: "ON", GGML_OPENMP: "ON", CMAKE_C_FLAGS_RELEASE: release, CMAKE_CXX_FLAGS_RELEASE: release });
+    expect(NO_AMX_FLAGS.split(" ")).toEqual(["-mno-amx-tile", "-mno-amx-int8", "-mno-amx-bf16"]);
+    expect(nativeCmakeOptions(false, "arm64")).toEqual({ GGML_NATIVE: "ON", GGML_OPENMP: "OFF" });
+  });
+});
+
+describe("the check of a new build", () => {
+  const ending = (over: Partial<ChildEnding>): ChildEnding => ({ code: 0, signal: null, stdout: "", stderr: "", timedOut: false, ...over });
+  const report = (data: unknown): string => `some native log\n${ENGINE_CHECK_MARKER}${JSON.stringify(data)}\n`;
+
+  it("passes only a child that exited 0 with a report of generated tokens", () => {
+    expect(engineCheckFailure(ending({ stdout: report({ ok: true, tokens: 8, ms: 40 }) }))).toBeUndefined();
+    expect(engineCheckFailure(ending({ stdout: report({ ok: true, tokens: "8" }) }))).toBe("the new engine's check exited with code 0 without a report");
+    expect(engineCheckFailure(ending({ code: 1, stderr: "Error: cannot open\n" }))).toBe("the new engine's check exited with code 1 without a report (Error: cannot open)");
+  });
+
+  it("says how a build that does not work failed: a crash with its signal and last words, its own error, a hang", () => {
+    const crash = ending({ code: null, signal: "SIGILL", stderr: "llama_context: n_ctx = 256\nggml: AMX\n" });
+    expect(engineCheckFailure(crash)).toBe("the new engine crashed (SIGILL) while generating its first tokens (ggml: AMX)");
+    const failed = ending({ code: 1, stdout: report({ ok: false, error: "node-llama-cpp loaded its prebuilt binary instead of the new build" }) });
+    expect(engineCheckFailure(failed)).toBe("the new engine failed its check: node-llama-cpp loaded its prebuilt binary instead of the new build");
+    expect(engineCheckFailure(ending({ code: null, signal: "SIGKILL", timedOut: true }))).toBe("the new engine did not generate its first tokens within 120 s");
   });
 });

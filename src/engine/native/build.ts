@@ -1,9 +1,10 @@
 /**
  * `chaibox engine build`: compiles node-llama-cpp's binding from its bundled llama.cpp source
  * (`llama/gitRelease.bundle`, no network) for this machine — native CPU flags, OpenMP unless told not to —
- * into the engine directory (engine-files.ts), then writes `engine.json` so that runners load it. The build
- * itself is node-llama-cpp's own (`source download`, which extracts the bundle and runs cmake); this module
- * points its output at the engine directory and turns its console output into progress lines.
+ * into the engine directory (engine-files.ts), checks that it generates tokens, then writes `engine.json` so
+ * that runners load it. The build itself is node-llama-cpp's own (`source download`, which extracts the
+ * bundle and runs cmake); this module points its output at the engine directory and turns its console output
+ * into progress lines.
  */
 import { spawn } from "node:child_process";
 import { cp, lstat, mkdir, readFile, readdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
@@ -11,6 +12,7 @@ import { createWriteStream } from "node:fs";
 import { cpus } from "node:os";
 import { delimiter, join } from "node:path";
 import { BuildStateFile } from "./build-state.js";
+import { checkNativeEngine } from "./launcher/engine-check-client.js";
 import { builtEngine, engineDir, localBuildsDir, manifestPath, nodeLlamaCppDir, nodeLlamaCppVersion, type EngineManifest } from "./engine-files.js";
 import { npmOnPath, writeNpmStandIn } from "./npm-stand-in.js";
 
@@ -24,10 +26,29 @@ export interface EngineBuildOptions {
   progress: (line: string) => void;
 }
 
+/**
+ * Compiler flags that keep Intel AMX out of an x86-64 build. With native flags on a CPU that has AMX (Xeon
+ * Sapphire Rapids and later), llama.cpp compiles in its AMX matrix path, and in the bundled release that path
+ * crashes at the first decode, in `ggml_backend_amx_mul_mat` on an OpenMP worker thread (llama.cpp issue
+ * 20824: the tile configuration it loads is not valid there). Measured on such a CPU: every runner, and
+ * llama-server built the same way, died with SIGILL or SIGSEGV on the first token. GCC and Clang let an
+ * explicit `-mno-…` win over `-march=native` wherever it stands; every other native instruction set
+ * (AVX-512, VNNI) stays.
+ */
+export const NO_AMX_FLAGS = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16";
+
 /** The cmake options of a native build, as `engine.json` records them and runners request them. */
-export function nativeCmakeOptions(openmp: boolean): Record<string, string> {
-  return { GGML_NATIVE: "ON", GGML_OPENMP: openmp ? "ON" : "OFF" };
+export function nativeCmakeOptions(openmp: boolean, arch: string = process.arch): Record<string, string> {
+  const options: Record<string, string> = { GGML_NATIVE: "ON", GGML_OPENMP: openmp ? "ON" : "OFF" };
+  // The release configuration's flags (cmake's defaults, plus ours): node-llama-cpp builds that configuration,
+  // and cmake-js overwrites CMAKE_CXX_FLAGS with its own, so flags given there never reach the compiler.
+  const release = `-O3 -DNDEBUG ${NO_AMX_FLAGS}`;
+  if (arch === "x64") Object.assign(options, { CMAKE_C_FLAGS_RELEASE: release, CMAKE_CXX_FLAGS_RELEASE: release });
+  return options;
 }
+
+/** node-llama-cpp's name for a build folder: platform, architecture and a hash of the options. */
+const BUILD_FOLDER = /^(linux|mac|win)-[a-z0-9]+(-|$)/;
 
 /** Makes node-llama-cpp's `llama/localBuilds` a link to `target`, moving any earlier local builds there. */
 async function linkLocalBuilds(target: string): Promise<void> {
@@ -84,7 +105,7 @@ export async function buildNativeEngine(options: EngineBuildOptions): Promise<En
   const openmp = options.openmp ?? true;
   const dir = engineDir();
   await mkdir(dir, { recursive: true });
-  const first = `[1/3] preparing ${dir} (node-llama-cpp ${nodeLlamaCppVersion()}, ${openmp ? "OpenMP" : "no OpenMP"}, native CPU flags)`;
+  const first = `[1/4] preparing ${dir} (node-llama-cpp ${nodeLlamaCppVersion()}, ${openmp ? "OpenMP" : "no OpenMP"}, native CPU flags)`;
   const state = new BuildStateFile(first);
   const progress = (line: string, percent?: number): void => {
     options.progress(line);
@@ -107,6 +128,11 @@ async function build(openmp: boolean, dir: string, progress: (line: string, perc
   // Runners started while the build runs use the prebuilt binary.
   await rm(manifestPath(), { force: true }).catch(() => undefined);
   await linkLocalBuilds(dir);
+  // A new build replaces the earlier ones (~55 MB each; other options make another folder, not an overwrite).
+  // Runners that loaded one keep their mapped copy until they restart.
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() && BUILD_FOLDER.test(entry.name)) await rm(join(dir, entry.name), { recursive: true, force: true });
+  }
 
   const cmakeOptions = nativeCmakeOptions(openmp);
   const env: NodeJS.ProcessEnv = { ...process.env, CI: "false" };
@@ -115,7 +141,7 @@ async function build(openmp: boolean, dir: string, progress: (line: string, perc
     const standIn = await writeNpmStandIn(join(dir, "npm-stand-in"));
     env.PATH = [standIn, env.PATH].filter((part) => part !== undefined && part !== "").join(delimiter);
   }
-  progress(`[2/3] extracting the bundled llama.cpp source and compiling (${cpus().length || 1} CPU(s); this takes minutes)`);
+  progress(`[2/4] extracting the bundled llama.cpp source and compiling (${cpus().length || 1} CPU(s); this takes minutes)`);
   const output = createWriteStream(log);
   let lastPercent = -1;
   try {
@@ -132,7 +158,11 @@ async function build(openmp: boolean, dir: string, progress: (line: string, perc
     output.end();
   }
 
-  progress("[3/3] recording the engine");
+  // Compiled is not yet working: a build that crashes at its first decode must not replace the prebuilt engine.
+  progress("[3/4] checking the new engine: a few tokens on a tiny generated model");
+  const check = await checkNativeEngine(cmakeOptions, dir);
+  progress(`  ${check.tokens} tokens in ${check.ms} ms`);
+  progress("[4/4] recording the engine");
   const manifest: EngineManifest = {
     nodeLlamaCppVersion: nodeLlamaCppVersion(),
     llamaCppRelease: await llamaCppRelease(),
