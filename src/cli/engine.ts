@@ -14,8 +14,10 @@ const help = `Usage: chaibox engine build [--if-needed] [--no-openmp] [--keep-so
 
 build    compiles the inference engine (node-llama-cpp's llama.cpp binding) from the llama.cpp source
          bundled in the installation, for this machine's CPU (native flags, OpenMP), without network.
-         Takes minutes (about 11 on a 2-core x86-64 box). Runners started afterwards load it and log
-         "engine: native"; without it, or if it cannot load, they use the prebuilt binary.
+         Takes minutes (4 to 11 on a 2-core x86-64 box). It then generates a few tokens with the new
+         build in a separate process: a build that crashes or does not load fails here, and runners
+         keep the prebuilt binary. Runners started afterwards load it and log "engine: native";
+         without it, or if it cannot load, they use the prebuilt binary.
          Prints one progress line per step and per percent compiled; the full output goes to
          build.log in the engine directory (${engineDir()}; env CHAIBOX_ENGINE_DIR).
 status   prints the engine new runners load (CHAIBOX_ENGINE=prebuilt forces the prebuilt one), and a

@@ -25,6 +25,8 @@ afterAll(async () => {
   await host?.dispose();
 });
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 interface Stream {
   tokens: Token[];
   /** performance.now() at the first generated token and at the end. */
@@ -36,8 +38,10 @@ interface Stream {
  * Leases a sequence, generates `count` greedy tokens after `prompt` and hands the sequence back keeping its
  * tokens (as the runner does after a finished request), so a later different prompt must erase them.
  */
-async function stream(prompt: string, count: number): Promise<Stream> {
+async function stream(prompt: string, count: number, prepareMs = 0): Promise<Stream> {
   const lease = host.lease(new AbortController().signal);
+  // The runner leases when a request arrives, then renders its prompt before it acquires a sequence.
+  if (prepareMs > 0) await sleep(prepareMs);
   const prompted = host.model.tokenize(prompt);
   const sequence = await lease.acquire(prompted);
   const result: Stream = { tokens: [], firstAt: Number.NaN, endAt: Number.NaN };
@@ -76,7 +80,6 @@ function recordBatches(): { sequenceIds: number[][]; stop(): void } {
   return { sequenceIds, stop: () => (internals._ctx = native) };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("parallel streams", () => {
   it("decode in batches that hold all of them", async () => {
@@ -119,6 +122,31 @@ describe("parallel streams", () => {
     // The late request was answered while both long streams were still generating.
     expect(late.endAt).toBeLessThan(Math.min(first!.endAt, second!.endAt));
     expect(alignmentStats(host.context).yields).toBeGreaterThan(before.yields);
+  });
+
+  it("start the prompts of requests that arrive together in one batch, and wait for none for long", async () => {
+    const batches = recordBatches();
+    const before = alignmentStats(host.context);
+    let streams: Stream[];
+    try {
+      // Four requests reach the runner together and take a few milliseconds each to prepare their prompts.
+      streams = await Promise.all(["red", "green", "blue", "white"].map((word, i) => stream(`Name a ${word} thing.`, 8, 3 * i)));
+    } finally {
+      batches.stop();
+    }
+    for (const { tokens: output } of streams) expect(output).toHaveLength(8);
+    // The first prompt waited for the other three: one batch evaluated all four prompts.
+    expect(new Set(batches.sequenceIds[0]).size).toBe(4);
+    expect(alignmentStats(host.context).gathered).toBe(before.gathered + 1);
+
+    // A request that never queues a prompt (it failed while preparing, say) holds up another for a moment only.
+    const stuck = host.lease(new AbortController().signal);
+    try {
+      expect((await stream("Name a black thing.", 8)).tokens).toHaveLength(8);
+    } finally {
+      await stuck.release(false);
+    }
+    expect(alignmentStats(host.context).gathered).toBe(before.gathered + 2);
   });
 
   it("never hold back a stream that runs alone", async () => {

@@ -26,6 +26,10 @@
  * of consecutive, increasing sequence ids: four streams queued as 2, 0, 3, 1 were decoded as three passes
  * over the weights instead of one. Measured in docs/performance.md.
  *
+ * And requests that reach the runner together start together: the context's dispatch schedule holds a
+ * prompt for a few milliseconds while other requests are still preparing theirs ({@link gatheringSchedule}),
+ * as llama.cpp's server takes every request that has arrived into its next batch.
+ *
  * These are internals of node-llama-cpp (pinned in package.json); if a version lacks them,
  * {@link installBatchAlignment} says so and streams run as node-llama-cpp schedules them.
  */
@@ -40,14 +44,23 @@ export interface AlignmentStats {
   decodes: number;
   /** Times the decodes were set aside so that an erase could take the lock between two batches. */
   yields: number;
+  /** Prompts that waited for other requests' prompts, to start in one batch with them. */
+  gathered: number;
 }
 
 /** Turns of the event loop a batch waits at most for the leased sequences to queue. */
 const MAX_TURNS = 4;
 
-/** A decode in node-llama-cpp's queue: the alignment reads only whose it is. */
+/**
+ * How long a prompt waits at most for the prompts of requests that reached the runner with it and are still
+ * being prepared (template, tokens, prefix), so that they are evaluated in one batch.
+ */
+export const GATHER_MS = 20;
+
+/** A decode in node-llama-cpp's queue: the alignment reads whose it is and how many tokens it holds. */
 interface QueuedDecode {
   sequenceId: number;
+  tokens: readonly number[];
 }
 
 /** The parts of node-llama-cpp's context the alignment reads, orders and sets aside (internal there). */
@@ -60,6 +73,8 @@ interface ContextInternals {
 interface Alignment extends AlignmentStats {
   /** How many of the context's sequences are leased now. */
   readonly leased: () => number;
+  /** Requests that hold a lease (acquired or about to be): each will queue a prompt. */
+  readonly requests: () => number;
   /** Erases waiting for (or holding) the context's lock. */
   erasing: number;
   /** The wait of the current batch's sequences, shared by all of them; cleared a turn after it ends. */
@@ -153,13 +168,46 @@ function keepInSequenceOrder(queue: QueuedDecode[]): void {
  * Aligns the batches of `context` while `leased()` says more than one of its sequences is leased.
  * Needs {@link installBatchAlignment} before the context's sequences are created.
  */
-export function alignBatches(context: LlamaContext, leased: () => number): void {
+export function alignBatches(context: LlamaContext, leased: () => number, requests: () => number): void {
   keepInSequenceOrder((context as unknown as ContextInternals)._queuedDecodes);
-  alignments.set(context, { leased, erasing: 0, turn: undefined, batches: 0, decodes: 0, yields: 0 });
+  alignments.set(context, { leased, requests, erasing: 0, turn: undefined, batches: 0, decodes: 0, yields: 0, gathered: 0 });
+}
+
+/**
+ * node-llama-cpp's batch dispatch schedule for a chat context (`batching.dispatchSchedule`): its own
+ * ("nextCycle": the next turn of the event loop), except that a prompt waits up to {@link GATHER_MS} while
+ * other requests in the runner have yet to queue theirs. Requests that arrive together (an app that asks
+ * several questions at once, a benchmark's streams) thus start in one batch: each prompt decoded alone would
+ * hold the context for its whole evaluation while the others wait, and their first tokens would come a
+ * prompt's time apart. A request alone never waits, nor does a token of a running generation.
+ */
+export function gatheringSchedule(context: () => LlamaContext | undefined): (dispatch: () => void) => void {
+  return (dispatch) => {
+    const current = context();
+    const alignment = current === undefined ? undefined : alignments.get(current);
+    if (alignment === undefined) {
+      setImmediate(dispatch);
+      return;
+    }
+    const internals = current as unknown as ContextInternals;
+    const deadline = performance.now() + GATHER_MS;
+    let waited = false;
+    const attempt = (): void => {
+      const prompts = internals._queuedDecodes.some((decode) => decode.tokens.length > 1);
+      if (prompts && internals._queuedDecodeSequenceIds.size < alignment.requests() && performance.now() < deadline) {
+        waited = true;
+        setTimeout(attempt, 1);
+        return;
+      }
+      if (waited) alignment.gathered++;
+      dispatch();
+    };
+    setImmediate(attempt);
+  };
 }
 
 /** What the aligned batches of `context` held so far (zeros when it is not aligned). */
 export function alignmentStats(context: LlamaContext): AlignmentStats {
   const alignment = alignments.get(context);
-  return { batches: alignment?.batches ?? 0, decodes: alignment?.decodes ?? 0, yields: alignment?.yields ?? 0 };
+  return { batches: alignment?.batches ?? 0, decodes: alignment?.decodes ?? 0, yields: alignment?.yields ?? 0, gathered: alignment?.gathered ?? 0 };
 }

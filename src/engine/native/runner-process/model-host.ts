@@ -19,7 +19,7 @@ import type { EmbedRequest, EmbedResult, LoadedModelInfo, LoadOptions } from "..
 import { ChaiboxError } from "../../../errors.js";
 import { modelKindOf } from "../../model-kind.js";
 import { nativeEngine, type EngineManifest } from "../engine-files.js";
-import { alignBatches, installBatchAlignment } from "./batch-alignment.js";
+import { alignBatches, gatheringSchedule, installBatchAlignment } from "./batch-alignment.js";
 import { runEmbed } from "./embed.js";
 import { SequenceSlots, type SequenceLease } from "./sequence-slots.js";
 
@@ -127,6 +127,8 @@ export async function loadModelHost(options: LoadOptions, log: Logger): Promise<
     const model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: options.gpuLayers });
     const { pooling_type: poolingType } = model.fileInfo.architectureMetadata as { pooling_type?: number };
     if (modelKindOf(poolingType) === "embedding") return await loadEmbeddingHost(llama, model, options, log);
+    // The schedule is given before the context exists; it reads the context when a dispatch is due.
+    const created: { context?: LlamaContext } = {};
     const context = await model.createContext({
       contextSize: options.contextSize,
       sequences: options.parallel,
@@ -134,7 +136,9 @@ export async function loadModelHost(options: LoadOptions, log: Logger): Promise<
       // llama.cpp's own default, as llama-server runs: on where the backend supports it (the CPU does),
       // off otherwise. Measured 5–10 % faster decode on the CPU (docs/performance.md).
       flashAttention: "auto",
+      batching: { dispatchSchedule: gatheringSchedule(() => created.context) },
     });
+    created.context = context;
     const sequenceContextSize = context.contextSize;
     const info: LoadedModelInfo = {
       kind: "chat",
@@ -206,7 +210,7 @@ function createHost(
   promptCache: boolean,
 ): ChatHost {
   const slots = new SequenceSlots(context, { promptCache });
-  alignBatches(context, () => slots.leased);
+  alignBatches(context, () => slots.leased, () => slots.requests);
   const dispose = async (): Promise<void> => {
     await context.dispose();
     await model.dispose();

@@ -79,6 +79,7 @@ export class SequenceSlots {
   private readonly lastUsed = new Map<LlamaContextSequence, number>();
   private readonly waiters: (() => void)[] = [];
   private uses = 0;
+  private open = 0;
   private readonly promptCache: boolean;
   private readonly total: number;
 
@@ -100,10 +101,20 @@ export class SequenceSlots {
     return this.total - this.free.length;
   }
 
+  /**
+   * Requests that hold a sequence or will take a free one as soon as they have rendered their prompt: leases
+   * handed out and not released, at most one per sequence (the others wait for a release).
+   */
+  get requests(): number {
+    return Math.min(this.open, this.total);
+  }
+
   /** A lease for one request; `signal` aborts its wait for a sequence. */
   lease(signal: AbortSignal): SequenceLease {
     let sequence: LlamaContextSequence | undefined;
     let cachedTokens = 0;
+    let open = true;
+    this.open++;
     return {
       contextSize: this.context.contextSize,
       get cachedTokens() {
@@ -123,6 +134,8 @@ export class SequenceSlots {
         return picked;
       },
       release: async (keepTokens) => {
+        if (open) this.open--;
+        open = false;
         const held = sequence;
         if (held === undefined) return;
         sequence = undefined;
