@@ -20,6 +20,12 @@ export interface RoundSample {
   /** `parallel` streams at once: tokens after each stream's first / time from the first to the last token. */
   aggregateTps: number;
   aggregateTokens: number;
+  /**
+   * The same streams' decode phase: the sum of each stream's own rate after its first token. Unlike the
+   * aggregate it does not count the time until the last stream's first token (prompts that a server
+   * evaluated one after another instead of in one batch).
+   */
+  streamsDecodeTps: number;
   /** Turn 2 of a conversation that resends a ~2,300-token system prompt: request start → first text delta (ms). */
   prefixTtftMs: number;
   /** Share of all cores (0–1) that other processes on the machine used while this side was measured. */
@@ -78,7 +84,8 @@ export function mergeParts(into: PartialSample, part: PartialSample): void {
  * - ttft: short prompt, time to the first token (one of {@link TTFT_REPEATS}: the round takes their median);
  * - prompt: long prompt, prompt tokens / time to the first token;
  * - single: one stream of `tokens`;
- * - multi: `parallel` streams of `tokens` at once (aggregate rate from the first token to the last).
+ * - multi: `parallel` streams of `tokens` at once (aggregate rate from the first token to the last, and the
+ *   sum of the streams' own decode rates).
  */
 export async function measure(kind: MeasurementKind, side: string, run: RunStream, prompts: Prompts, s: MeasureSettings, tag: string, note: NoteSink): Promise<PartialSample> {
   switch (kind) {
@@ -113,7 +120,8 @@ export async function measure(kind: MeasurementKind, side: string, run: RunStrea
       const aggregateTokens = multi.reduce((sum, t) => sum + t.completionTokens, 0);
       const complete = firsts.length === multi.length && lasts.length === multi.length;
       const windowMs = complete ? Math.max(...lasts) - Math.min(...firsts) : Number.NaN;
-      return { aggregateTps: windowMs > 0 ? ((aggregateTokens - multi.length) * 1000) / windowMs : Number.NaN, aggregateTokens };
+      const streamsDecodeTps = multi.reduce((sum, t) => sum + decodeRate(t.completionTokens, t.firstTokenMs, t.lastTokenMs), 0);
+      return { aggregateTps: windowMs > 0 ? ((aggregateTokens - multi.length) * 1000) / windowMs : Number.NaN, aggregateTokens, streamsDecodeTps };
     }
   }
 }
@@ -129,6 +137,7 @@ export function toSample(parts: PartialSample, othersCpu: number): RoundSample {
     genTokens: parts.genTokens ?? 0,
     aggregateTps: parts.aggregateTps ?? Number.NaN,
     aggregateTokens: parts.aggregateTokens ?? 0,
+    streamsDecodeTps: parts.streamsDecodeTps ?? Number.NaN,
     othersCpu,
   };
 }

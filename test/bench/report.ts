@@ -11,6 +11,7 @@ export interface SideSummary {
   prefixTtftMs: number;
   genTps: number;
   aggregateTps: number;
+  streamsDecodeTps: number;
   /** Median share of all cores other processes used while this side was measured (0–1). */
   othersCpu: number;
   /** Process CPU time spent over all measured rounds (ms): the bench process, or chaibox's API and runner. */
@@ -37,7 +38,7 @@ export interface BenchResult {
   baseline: SideSummary;
   chaibox: SideSummary;
   rss: { apiPid: number; apiBytes: number | null; runnerPid: number | null; runnerBytes: number | null; baselineLoadBytes: number | null; llamaServerBytes: number | null };
-  ratios: { genTps: number; aggregateTps: number; promptTps: number; ttft: number; ttftOverheadMs: number; prefixTtft: number };
+  ratios: { genTps: number; aggregateTps: number; streamsDecodeTps: number; promptTps: number; ttft: number; ttftOverheadMs: number; prefixTtft: number };
   /** llama.cpp's own server, when built: its medians and chaibox/llama-server ratios (pairs from the same rounds). */
   llamaServer?: SideSummary;
   versusLlamaServer?: BenchResult["ratios"];
@@ -56,6 +57,7 @@ export function summarize(rounds: RoundSample[], cpuMs: Record<string, number>, 
     prefixTtftMs: median(rounds.map((r) => r.prefixTtftMs)),
     genTps: median(rounds.map((r) => r.genTps)),
     aggregateTps: median(rounds.map((r) => r.aggregateTps)),
+    streamsDecodeTps: median(rounds.map((r) => r.streamsDecodeTps)),
     othersCpu: median(rounds.map((r) => r.othersCpu)),
     cpuMs,
     tokens,
@@ -77,6 +79,7 @@ export function ratiosOf(baseline: SideSummary, chaibox: SideSummary): BenchResu
   return {
     genTps: pairs((r) => r.genTps, ratio),
     aggregateTps: pairs((r) => r.aggregateTps, ratio),
+    streamsDecodeTps: pairs((r) => r.streamsDecodeTps, ratio),
     promptTps: pairs((r) => r.promptTps, ratio),
     ttft: pairs((r) => r.ttftMs, ratio),
     ttftOverheadMs: pairs((r) => r.ttftMs, (c, b) => c - b),
@@ -142,6 +145,7 @@ export function formatReport(r: BenchResult): string {
     [`Generation, ${s.parallel} streams, aggregate (tok/s)`, fmt(b.aggregateTps), fmt(c.aggregateTps), `${fmt(ratios.aggregateTps, 3)}×`, ""],
     [`  per stream (tok/s)`, fmt(b.aggregateTps / s.parallel), fmt(c.aggregateTps / s.parallel), "", ""],
     [`  vs 1 stream`, `${fmt(b.aggregateTps / b.genTps, 2)}×`, `${fmt(c.aggregateTps / c.genTps, 2)}×`, "", ""],
+    [`  decode phase, sum of stream rates`, fmt(b.streamsDecodeTps), fmt(c.streamsDecodeTps), `${fmt(ratios.streamsDecodeTps, 3)}×`, ""],
     [`Prompt, ${fmt(b.promptTokens, 0)} tokens (tok/s)`, fmt(b.promptTps), fmt(c.promptTps), `${fmt(ratios.promptTps, 3)}×`, ""],
     ["Time to first token, short prompt (ms)", fmt(b.ttftMs), fmt(c.ttftMs), `${fmt(ratios.ttft, 3)}×`, ""],
     ["  TTFT overhead (ms)", "", signed(ratios.ttftOverheadMs), "", mark(ttftTarget)],
@@ -186,6 +190,7 @@ export function formatReport(r: BenchResult): string {
     "Per round:",
     perRound("gen 1 stream (tok/s)", (x) => x.genTps),
     perRound(`gen ${s.parallel} streams (tok/s)`, (x) => x.aggregateTps),
+    perRound(`  decode phase (tok/s)`, (x) => x.streamsDecodeTps),
     perRound("prompt (tok/s)", (x) => x.promptTps),
     perRound("TTFT (ms)", (x) => x.ttftMs),
     perRound("turn-2 TTFT (ms)", (x) => x.prefixTtftMs),
@@ -207,6 +212,7 @@ function formatVersusServer(r: BenchResult, l: SideSummary, v: BenchResult["rati
   const rows: [string, string, string, string, string][] = [
     ["Generation, 1 stream (tok/s)", fmt(l.genTps), fmt(c.genTps), `${fmt(v.genTps, 3)}×`, target("generation, 1 stream vs llama-server")],
     [`Generation, ${r.settings.parallel} streams, aggregate (tok/s)`, fmt(l.aggregateTps), fmt(c.aggregateTps), `${fmt(v.aggregateTps, 3)}×`, target("generation, aggregate vs llama-server")],
+    [`  decode phase, sum of stream rates`, fmt(l.streamsDecodeTps), fmt(c.streamsDecodeTps), `${fmt(v.streamsDecodeTps, 3)}×`, ""],
     [`Tiny model, 1 stream, ${p.threads} thread (tok/s)`, fmt(p.tps["llama-server"], 0), fmt(p.tps.chaibox, 0), `${fmt(p.versusLlamaServer, 3)}×`, target("tiny model vs llama-server")],
     ["Prompt (tok/s)", fmt(l.promptTps), fmt(c.promptTps), `${fmt(v.promptTps, 3)}×`, ""],
     ["Time to first token, short prompt (ms)", fmt(l.ttftMs), fmt(c.ttftMs), `${fmt(v.ttft, 3)}×`, ""],
