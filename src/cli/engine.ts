@@ -4,7 +4,7 @@
  * at boot (it compiles on the first boot and after an upgrade that brings another node-llama-cpp) and prints
  * its progress lines on the console. `status` says which engine new runners load.
  */
-import { buildNativeEngine, relinkNativeEngine } from "../engine/native/build.js";
+import { buildNativeEngine, builtWithCurrentOptions, relinkNativeEngine } from "../engine/native/build.js";
 import { builtEngine, engineBuildNeed, engineDir, engineStatus, linkedEngine, type EngineManifest, type EngineStatus } from "../engine/native/engine-files.js";
 import { commonHelp, parse, UsageError } from "./args.js";
 import { jsonOutput } from "./format.js";
@@ -25,9 +25,10 @@ status   prints the engine new runners load (CHAIBOX_ENGINE=prebuilt forces the 
 
 Options:
   --if-needed       build only when no engine was built for this installation's node-llama-cpp (a
-                    package upgrade may bring a new one); a build that is there but no longer linked
-                    (node-llama-cpp was reinstalled) is linked again, in a second. chaibox-engine.service
-                    runs this at install and boot.
+                    package upgrade may bring a new one) or with its build options (an upgrade may
+                    change them); a build that is there but no longer linked (node-llama-cpp was
+                    reinstalled) is linked again, in a second. chaibox-engine.service runs this at
+                    install and boot.
   --no-openmp       build without OpenMP (llama.cpp's own thread pool)
   --keep-source     keep the extracted llama.cpp source (~200 MB) afterwards
   --json            print the result as JSON
@@ -47,18 +48,23 @@ export async function engineCommand(args: string[]): Promise<void> {
     return;
   }
   if (action !== "build") throw new UsageError(`unknown engine action '${action}'`);
+  let openmp = values["no-openmp"] !== true;
   if (values["if-needed"] === true) {
-    const need = engineBuildNeed(linkedEngine(), builtEngine());
+    const need = engineBuildNeed(linkedEngine(), builtEngine(), (manifest) => builtWithCurrentOptions(manifest));
     const done = need === "none" ? linkedEngine() : need === "link" ? await relinkNativeEngine() : undefined;
     if (done !== undefined) {
       if (values.json) console.log(jsonOutput({ ...done, seconds: 0, reused: true }, true));
       else console.log(need === "none" ? `The ${engineText(done)} is in use: nothing to build.` : `Linked the ${engineText(done)} again; runners started from now on load it.`);
       return;
     }
+    const outdated = builtEngine();
+    if (outdated !== undefined && !values.json) console.log(`The ${engineText(outdated)} was made with other build options than this chaibox uses: building it again.`);
+    // Rebuilt as the variant it was (the service runs without --no-openmp).
+    if (outdated?.variant === "native-no-openmp") openmp = false;
   }
   const started = performance.now();
   const manifest = await buildNativeEngine({
-    openmp: values["no-openmp"] !== true,
+    openmp,
     keepSource: values["keep-source"] === true,
     progress: (line) => (values.json ? undefined : console.log(line)),
   });

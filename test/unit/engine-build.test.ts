@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileStep, nativeCmakeOptions, NO_AMX_FLAGS } from "../../src/engine/native/build.js";
+import { builtWithCurrentOptions, compileStep, nativeCmakeOptions, NO_AMX_FLAGS } from "../../src/engine/native/build.js";
 import { ENGINE_CHECK_MARKER } from "../../src/engine/native/engine-check-wire.js";
 import type { ChildEnding } from "../../src/engine/native/launcher/child-output.js";
 import { engineCheckFailure } from "../../src/engine/native/launcher/engine-check-client.js";
@@ -84,6 +84,22 @@ describe("`chaibox engine build --if-needed`", () => {
     expect(engineBuildNeed(current, current)).toBe("none");
     expect(engineBuildNeed(undefined, current)).toBe("link");
     expect(engineBuildNeed(undefined, undefined)).toBe("build");
+  });
+
+  it("builds again what was built with other options than this chaibox's (the builds before AMX was left out)", () => {
+    const before = manifest(nodeLlamaCppVersion());
+    const now = { ...before, cmakeOptions: nativeCmakeOptions(true, "x64") };
+    expect(builtWithCurrentOptions(before, "x64")).toBe(false);
+    expect(builtWithCurrentOptions(now, "x64")).toBe(true);
+    // Nothing changed for arm64, and each variant is compared with its own options.
+    expect(builtWithCurrentOptions(before, "arm64")).toBe(true);
+    expect(builtWithCurrentOptions({ ...before, variant: "native-no-openmp", cmakeOptions: nativeCmakeOptions(false, "x64") }, "x64")).toBe(true);
+    expect(builtWithCurrentOptions({ ...before, cmakeOptions: nativeCmakeOptions(false, "x64") }, "x64")).toBe(false);
+    const current = (m: EngineManifest): boolean => builtWithCurrentOptions(m, "x64");
+    expect(engineBuildNeed(before, before, current)).toBe("build");
+    expect(engineBuildNeed(undefined, before, current)).toBe("build");
+    expect(engineBuildNeed(now, now, current)).toBe("none");
+    expect(engineBuildNeed(undefined, now, current)).toBe("link");
   });
 });
 

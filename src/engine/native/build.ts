@@ -47,6 +47,13 @@ export function nativeCmakeOptions(openmp: boolean, arch: string = process.arch)
   return options;
 }
 
+/** Whether `manifest`'s build was made with the cmake options this chaibox builds its variant with. */
+export function builtWithCurrentOptions(manifest: EngineManifest, arch: string = process.arch): boolean {
+  const expected = nativeCmakeOptions(manifest.variant !== "native-no-openmp", arch);
+  const keys = new Set([...Object.keys(expected), ...Object.keys(manifest.cmakeOptions)]);
+  return [...keys].every((key) => expected[key] === manifest.cmakeOptions[key]);
+}
+
 /** node-llama-cpp's name for a build folder: platform, architecture and a hash of the options. */
 const BUILD_FOLDER = /^(linux|mac|win)-[a-z0-9]+(-|$)/;
 

@@ -169,8 +169,14 @@ function currentManifest(path: string): EngineManifest | undefined {
  * What `chaibox engine build --if-needed` does: nothing when runners load a native build already; link the
  * engine directory again when it holds one for this node-llama-cpp that is no longer linked; else build
  * (nothing built yet, or built for another node-llama-cpp version: a package upgrade that brought a new one).
+ * A build whose cmake options are not the ones this chaibox builds with (`current` says no: an upgrade that
+ * changed them, such as leaving AMX out) is built again too.
  */
-export function engineBuildNeed(linked: EngineManifest | undefined, built: EngineManifest | undefined): "none" | "link" | "build" {
-  if (linked !== undefined) return "none";
-  return built !== undefined ? "link" : "build";
+export function engineBuildNeed(
+  linked: EngineManifest | undefined,
+  built: EngineManifest | undefined,
+  current: (manifest: EngineManifest) => boolean = () => true,
+): "none" | "link" | "build" {
+  if (linked !== undefined && current(linked)) return "none";
+  return built !== undefined && current(built) ? "link" : "build";
 }
