@@ -3,6 +3,8 @@
 // three (the stream sampled last misses each batch), and a request that must erase part of its sequence (any
 // request whose sequence holds another conversation) waits until every other stream has finished. And a
 // batch whose sequences are not in increasing id order is decoded by llama.cpp in several passes.
+import { once } from "node:events";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import type { Token } from "node-llama-cpp";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,7 +40,7 @@ interface Stream {
  * Leases a sequence, generates `count` greedy tokens after `prompt` and hands the sequence back keeping its
  * tokens (as the runner does after a finished request), so a later different prompt must erase them.
  */
-async function stream(prompt: string, count: number, prepareMs = 0): Promise<Stream> {
+async function stream(prompt: string, count: number, prepareMs = 0, beforeEvaluate?: () => void): Promise<Stream> {
   const lease = host.lease(new AbortController().signal);
   // The runner leases when a request arrives, then renders its prompt before it acquires a sequence.
   if (prepareMs > 0) await sleep(prepareMs);
@@ -48,6 +50,7 @@ async function stream(prompt: string, count: number, prepareMs = 0): Promise<Str
   try {
     // As LlamaChat does: keep the prefix the sequence shares with the prompt, erase the rest, decode the rest.
     await sequence.adaptStateToTokens(prompted);
+    beforeEvaluate?.();
     for await (const token of sequence.evaluate(prompted.slice(sequence.nextTokenIndex), { temperature: 0 })) {
       if (result.tokens.length === 0) result.firstAt = performance.now();
       result.tokens.push(token);
@@ -147,6 +150,35 @@ describe("parallel streams", () => {
       await stuck.release(false);
     }
     expect(alignmentStats(host.context).gathered).toBe(before.gathered + 2);
+  });
+
+  it("start with a request that reached the runner while a prompt was being prepared", async () => {
+    // Requests reach the runner on its socket. The runner prepares one in a stretch that reads nothing from
+    // the socket, so a request that arrived meanwhile is read only after that prompt has been queued.
+    const server = createServer();
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const client = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    const [socket] = (await once(server, "connection")) as [Socket];
+    let late: Promise<Stream> | undefined;
+    socket.once("data", () => {
+      late = stream("Name a yellow thing.", 8);
+    });
+    const batches = recordBatches();
+    let streams: Stream[];
+    try {
+      // The request arrives as the first prompt is about to be queued.
+      const first = await stream("Name a purple thing.", 8, 0, () => client.write("request"));
+      expect(late, "the second request was read").toBeDefined();
+      streams = [first, await late!];
+    } finally {
+      batches.stop();
+      client.destroy();
+      server.close();
+    }
+    for (const { tokens: output } of streams) expect(output).toHaveLength(8);
+    // The first prompt waited for the late one: one batch evaluated both.
+    expect(new Set(batches.sequenceIds[0]).size).toBe(2);
   });
 
   it("never hold back a stream that runs alone", async () => {

@@ -192,9 +192,9 @@ export function gatheringSchedule(context: () => LlamaContext | undefined): (dis
     const internals = current as unknown as ContextInternals;
     const deadline = performance.now() + GATHER_MS;
     let waited = false;
+    const hasPrompt = (): boolean => internals._queuedDecodes.some((decode) => decode.tokens.length > 1);
     const attempt = (): void => {
-      const prompts = internals._queuedDecodes.some((decode) => decode.tokens.length > 1);
-      if (prompts && internals._queuedDecodeSequenceIds.size < alignment.requests() && performance.now() < deadline) {
+      if (hasPrompt() && internals._queuedDecodeSequenceIds.size < alignment.requests() && performance.now() < deadline) {
         waited = true;
         setTimeout(attempt, 1);
         return;
@@ -202,7 +202,10 @@ export function gatheringSchedule(context: () => LlamaContext | undefined): (dis
       if (waited) alignment.gathered++;
       dispatch();
     };
-    setImmediate(attempt);
+    // A prompt is queued at the end of its request's preparation, which runs in one stretch without reading
+    // the runner's socket: requests that reached it meanwhile are still unread. One more turn of the event
+    // loop reads them, so they hold their leases when the prompt looks for requests to wait for.
+    setImmediate(() => (hasPrompt() ? setImmediate(attempt) : attempt()));
   };
 }
 
