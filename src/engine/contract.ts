@@ -48,6 +48,13 @@ export type ResponseFormat =
   | { type: "json_object" }
   | { type: "json_schema"; name: string; schema: JsonSchema; strict: boolean };
 
+/**
+ * The repeat penalty that penalizes nothing. OpenAI's wire formats have no repeat penalty, and their presence
+ * and frequency penalties default to 0: a request in them penalizes no token unless it asks to, as with
+ * OpenAI and llama-server. (A penalty also bends structured output: JSON repeats its braces and quotes.)
+ */
+export const NO_REPEAT_PENALTY = 1;
+
 /** Sampling options. Absent fields take the runner's defaults (greedy-free sampling at temperature 0.8). */
 export interface SamplingOptions {
   /** Upper bound on generated tokens; the runner also stops at the end of the context. */
@@ -63,7 +70,8 @@ export interface SamplingOptions {
   topK?: number;
   /**
    * llama.cpp's repeat penalty: divides the logits of the tokens among the last 64 generated ones (combined
-   * with the presence/frequency penalties); 1 = off. Default 1.1 (node-llama-cpp's).
+   * with the presence/frequency penalties); 1 = off. Default 1.1 (node-llama-cpp's, and Ollama's); the
+   * OpenAI formats, which have no repeat penalty, send {@link NO_REPEAT_PENALTY}.
    */
   repeatPenalty?: number;
   /** Token id (decimal string) → additive logit bias, as OpenAI's `logit_bias` (-100..100). */

@@ -46,6 +46,7 @@ describe("OpenAI chat mapping", () => {
       { role: "user", content: "hi" },
     ]);
     expect(request.sampling).toEqual({
+      repeatPenalty: 1,
       maxTokens: 20,
       temperature: 0.2,
       topP: 0.9,

@@ -43,7 +43,7 @@ describe("Responses request mapping", () => {
         { role: "system", content: "be brief" },
         { role: "user", content: "hi" },
       ],
-      sampling: { maxTokens: 20, temperature: 0.3, topP: 0.9 },
+      sampling: { repeatPenalty: 1, maxTokens: 20, temperature: 0.3, topP: 0.9 },
     });
   });
 

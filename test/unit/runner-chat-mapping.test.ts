@@ -188,6 +188,12 @@ describe("sampling", () => {
     expect(toSamplingSettings(model, {}).repeatPenalty).toBeUndefined();
   });
 
+  it("turns the penalty off where nothing is penalized (the OpenAI formats' default)", () => {
+    expect(toSamplingSettings(model, { repeatPenalty: 1 }).repeatPenalty).toBe(false);
+    expect(toSamplingSettings(model, { repeatPenalty: 1, presencePenalty: 0, frequencyPenalty: 0 }).repeatPenalty).toBe(false);
+    expect(toSamplingSettings(model, { repeatPenalty: 1, frequencyPenalty: 0.3 }).repeatPenalty).toEqual({ penalty: 1, presencePenalty: 0, frequencyPenalty: 0.3 });
+  });
+
   it("refuses a top-k or repeat penalty llama.cpp would misread", () => {
     expect(codeOf(() => toSamplingSettings(model, { topK: -1 }))).toBe("invalid_request");
     expect(codeOf(() => toSamplingSettings(model, { topK: 2.5 }))).toBe("invalid_request");

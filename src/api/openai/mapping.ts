@@ -3,7 +3,7 @@
  * parsed body and the engine's events, and writes what it returns.
  */
 import { randomBytes } from "node:crypto";
-import type { ChatMessage, ChatRequest, FinishReason, ResponseFormat, ToolCall, ToolChoice, Usage } from "../../engine/contract.js";
+import { NO_REPEAT_PENALTY, type ChatMessage, type ChatRequest, type FinishReason, type ResponseFormat, type ToolCall, type ToolChoice, type Usage } from "../../engine/contract.js";
 import { ChaiboxError } from "../../errors.js";
 import type { ChatCompletionBody, ChatCompletionMessage } from "./chat-schema.js";
 
@@ -106,6 +106,7 @@ export function toChatRequest(body: ChatCompletionBody): ChatRequest {
   const request: ChatRequest = {
     messages,
     sampling: {
+      repeatPenalty: NO_REPEAT_PENALTY,
       ...(maxTokens !== undefined && { maxTokens }),
       ...(body.temperature != null && { temperature: body.temperature }),
       ...(body.top_p != null && { topP: body.top_p }),

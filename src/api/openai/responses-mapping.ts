@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
 import type { TSchema, Static } from "@sinclair/typebox";
-import type { ChatMessage, ChatRequest, ResponseFormat, ToolCall, ToolChoice, Usage } from "../../engine/contract.js";
+import { NO_REPEAT_PENALTY, type ChatMessage, type ChatRequest, type ResponseFormat, type ToolCall, type ToolChoice, type Usage } from "../../engine/contract.js";
 import { ChaiboxError } from "../../errors.js";
 import { paramFromPointer } from "../errors.js";
 import { FunctionCallItem, FunctionCallOutputItem, MessageItem, type ResponseCreateBody } from "./responses-schema.js";
@@ -158,6 +158,7 @@ export function toChatRequest(body: ResponseCreateBody, conversation: ChatMessag
   const request: ChatRequest = {
     messages,
     sampling: {
+      repeatPenalty: NO_REPEAT_PENALTY,
       ...(body.max_output_tokens != null && { maxTokens: body.max_output_tokens }),
       ...(body.temperature != null && { temperature: body.temperature }),
       ...(body.top_p != null && { topP: body.top_p }),

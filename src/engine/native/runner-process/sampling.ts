@@ -2,7 +2,7 @@
  * Maps the contract's sampling options to node-llama-cpp generation options.
  */
 import { TokenBias, type LLamaChatGenerateResponseOptions, type LlamaModel, type Token } from "node-llama-cpp";
-import type { SamplingOptions } from "../../contract.js";
+import { NO_REPEAT_PENALTY, type SamplingOptions } from "../../contract.js";
 import { ChaiboxError } from "../../../errors.js";
 
 /** Temperature used when a request gives none, as documented on {@link SamplingOptions}. */
@@ -60,8 +60,8 @@ function checkSampling({ topK, repeatPenalty }: SamplingOptions): void {
 /**
  * Resolves sampling options. Defaults: temperature {@link DEFAULT_TEMPERATURE}, node-llama-cpp's top-k (40)
  * and repeat penalty (1.1 over the last 64 tokens), the request's repeat penalty and OpenAI's
- * presence/frequency penalties applied together over those tokens when given, no stop strings, no token
- * bias, a random seed.
+ * presence/frequency penalties applied together over those tokens when given (none at all when they are
+ * all neutral), no stop strings, no token bias, a random seed.
  */
 export function toSamplingSettings(model: LlamaModel, sampling: SamplingOptions): SamplingSettings {
   checkSampling(sampling);
@@ -72,7 +72,10 @@ export function toSamplingSettings(model: LlamaModel, sampling: SamplingOptions)
   const stop = (sampling.stop ?? []).filter((text) => text !== "");
   if (stop.length > 0) settings.customStopTriggers = stop;
   const { repeatPenalty, presencePenalty, frequencyPenalty } = sampling;
-  if (repeatPenalty !== undefined || presencePenalty !== undefined || frequencyPenalty !== undefined) {
+  if (repeatPenalty === NO_REPEAT_PENALTY && !presencePenalty && !frequencyPenalty) {
+    // Off, not a penalty of 1: node-llama-cpp would still gather the last tokens for it at every token.
+    settings.repeatPenalty = false;
+  } else if (repeatPenalty !== undefined || presencePenalty !== undefined || frequencyPenalty !== undefined) {
     // One penalty over the same last tokens: llama.cpp's penalties sampler applies all three at once.
     settings.repeatPenalty = {
       ...(repeatPenalty !== undefined && { penalty: repeatPenalty }),
