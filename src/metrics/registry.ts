@@ -1,7 +1,8 @@
 /**
  * chaibox's Prometheus metrics (prom-client): HTTP requests, generation (time to first token, tokens), the
  * scheduler (queue depth, loaded models), runners (starts, crashes, restarts), downloads, and Node's own
- * process metrics. Gauges read their sources when scraped, so nothing polls between scrapes.
+ * process metrics. Gauges read their sources when scraped, so nothing polls between scrapes but the
+ * event-loop delay sampler, once a second.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
@@ -26,11 +27,20 @@ export interface ChaiboxMetrics {
   runnerLoadFailures: Counter<"model">;
 }
 
+/**
+ * How often Node's event-loop delay is sampled for `nodejs_eventloop_lag_*`, in ms. prom-client's default (10)
+ * wakes the service 100 times a second, idle or not: on a box that is power drawn for nothing, and while a
+ * model generates, each wake takes a core from the decode's threads (one stream measured 0.968× of
+ * llama-server with 10 ms, 0.990× with 1,000 ms; docs/performance.md). A stalled loop still shows: the next
+ * sample comes late by the stall.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 1000;
+
 const ACTIVE_PULL = new Set(["queued", "downloading", "verifying"]);
 
 export function createMetrics(sources: MetricSources): ChaiboxMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const registers = [registry];
   const received = new Map<string, number>();
   const downloaded = new Counter({ name: "chaibox_pull_downloaded_bytes_total", help: "Bytes downloaded by model pulls", registers });
