@@ -10,31 +10,52 @@ describe("EventCoalescer", () => {
     vi.useFakeTimers();
     clock = 0;
     sent = [];
-    coalescer = new EventCoalescer((event) => sent.push(event), 15, 8, () => clock);
+    // Interval 15 ms, 30 ms at most for a delta that no other follows, 8 characters.
+    coalescer = new EventCoalescer((event) => sent.push(event), 15, 30, 8, () => clock);
   });
   afterEach(() => vi.useRealTimers());
 
   const text = (value: string): ChatEvent => ({ type: "text", text: value });
+  const at = (ms: number, value: string): void => {
+    clock = ms;
+    coalescer.push(text(value));
+  };
 
-  it("sends the first delta at once and joins the ones that follow within the interval", () => {
-    coalescer.push(text("a"));
+  it("sends the first delta at once, and those that follow within the interval with the first delta after it", () => {
+    at(0, "a");
     expect(sent).toEqual([text("a")]);
-    clock = 2;
-    coalescer.push(text("b"));
-    clock = 4;
-    coalescer.push(text("c"));
+    at(2, "b");
+    at(4, "c");
     expect(sent).toHaveLength(1);
-    clock = 15;
-    vi.advanceTimersByTime(15);
-    expect(sent).toEqual([text("a"), text("bc")]);
+    at(15, "d");
+    expect(sent).toEqual([text("a"), text("bcd")]);
+  });
+
+  it("sends on the deltas' own turns while they flow, never on a timer", () => {
+    at(0, "a");
+    at(10, "b");
+    expect(vi.getTimerCount()).toBe(1);
+    at(20, "c");
+    expect(vi.getTimerCount()).toBe(0);
+    at(30, "d");
+    at(40, "e");
+    expect(vi.getTimerCount()).toBe(0);
+    expect(sent).toEqual([text("a"), text("bc"), text("de")]);
+  });
+
+  it("sends a joined delta that no other follows after the longest wait", () => {
+    at(0, "a");
+    at(2, "b");
+    vi.advanceTimersByTime(29);
+    expect(sent).toEqual([text("a")]);
+    vi.advanceTimersByTime(1);
+    expect(sent).toEqual([text("a"), text("b")]);
   });
 
   it("sends every delta of a slow stream as it comes", () => {
-    for (const [at, value] of [[0, "a"], [20, "b"], [40, "c"]] as const) {
-      clock = at;
-      coalescer.push(text(value));
-    }
+    for (const [ms, value] of [[0, "a"], [20, "b"], [40, "c"]] as const) at(ms, value);
     expect(sent).toEqual([text("a"), text("b"), text("c")]);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it("flushes joined text before any other event, at the size budget, and keeps kinds apart", () => {

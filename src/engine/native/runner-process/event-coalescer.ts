@@ -2,14 +2,27 @@
  * The lean token path: a fast model produces thousands of tokens a second, and one IPC message per token
  * (JSON, a socket write, a parse and an SSE frame in the API process) costs more than the token itself.
  * The runner therefore joins the text deltas that arrive close together into one event: a delta that comes
- * after a quiet interval goes out at once (the first token is never delayed), later ones wait at most
- * `intervalMs` or until `maxChars` have gathered. A slow model (one token per interval or slower) sends
- * every token as it comes, exactly as before.
+ * `intervalMs` or more after the last message goes out at once, with whatever waited before it (the first
+ * token is never delayed); one that comes sooner waits for the next delta, or `maxWaitMs` at most when no
+ * other comes, or until `maxChars` have gathered. A slow model (one token per interval or slower) sends
+ * every token as it comes.
+ *
+ * Each message wakes the API process, and the API wakes the client: on a small box those wakes take the
+ * cores that the next decode needs, however little work each one does. So the interval is not only for fast
+ * models: at ~20 tok/s (a 0.5B model on 2 cores) 50 ms joins two tokens a message. And joined text goes out
+ * with the next token, in the runner's turn between two decodes, not on a timer of its own: a timer fires
+ * during a decode, and with several streams each one's timer fired apart from the others, so the API woke
+ * more often than with no joining at all (docs/performance.md). The timer is only for a stream that stalls.
  */
 import type { ChatEvent } from "../../contract.js";
 
-/** How long joined deltas may wait (default 15 ms: below what a reader or a speech pipeline notices). */
-export const COALESCE_INTERVAL_MS = 15;
+/** A delta this long after the last message goes at once (default 50 ms: ~20 messages a second at most). */
+export const COALESCE_INTERVAL_MS = 50;
+/**
+ * How long a joined delta waits at most when no other delta follows (default 100 ms: below what a reader
+ * notices, and a speech pipeline waits for whole sentences anyway).
+ */
+export const COALESCE_MAX_WAIT_MS = 100;
 /** Joined text that is sent at once, however soon (default 4096 characters). */
 export const COALESCE_MAX_CHARS = 4096;
 
@@ -24,6 +37,7 @@ export class EventCoalescer {
   constructor(
     private readonly send: (event: ChatEvent) => void,
     private readonly intervalMs = COALESCE_INTERVAL_MS,
+    private readonly maxWaitMs = COALESCE_MAX_WAIT_MS,
     private readonly maxChars = COALESCE_MAX_CHARS,
     private readonly now: () => number = () => performance.now(),
   ) {}
@@ -36,18 +50,13 @@ export class EventCoalescer {
       return;
     }
     if (this.pending !== undefined && this.pending.type !== event.type) this.flush();
-    if (this.pending === undefined && this.now() - this.lastSentAt >= this.intervalMs) {
-      this.lastSentAt = this.now();
-      this.send(event);
-      return;
-    }
     const joined: DeltaEvent = this.pending === undefined ? { ...event } : { type: event.type, text: this.pending.text + event.text };
     this.pending = joined;
-    if (joined.text.length >= this.maxChars) {
+    if (this.now() - this.lastSentAt >= this.intervalMs || joined.text.length >= this.maxChars) {
       this.flush();
       return;
     }
-    this.timer ??= setTimeout(() => this.flush(), Math.max(0, this.lastSentAt + this.intervalMs - this.now()));
+    this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
   }
 
   /** Sends the joined deltas now (nothing when there are none). */
