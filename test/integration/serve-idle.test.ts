@@ -4,13 +4,10 @@
  * thread is counted by its context switches (Linux's /proc), so a timer that fires every few milliseconds
  * shows however it is hidden (prom-client's event-loop sampler woke it 100 times a second).
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { cliArgs } from "../helpers/cli.js";
+import { withServe } from "../helpers/cli.js";
 
 /** The voluntary and involuntary context switches of a process's main thread so far. */
 async function mainThreadSwitches(pid: number): Promise<number> {
@@ -21,23 +18,7 @@ async function mainThreadSwitches(pid: number): Promise<number> {
 
 describe("an idle serve", () => {
   it("wakes its main thread a few times a second at most", { timeout: 90_000 }, async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "chaibox-idle-"));
-    const child = spawn(process.execPath, [...cliArgs, "serve", "--port", "0", "--host", "127.0.0.1", "--no-mdns", "--data-dir", dataDir], {
-      env: { ...process.env, JOURNAL_STREAM: undefined, INVOCATION_ID: undefined, NOTIFY_SOCKET: undefined },
-    });
-    let output = "";
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`serve did not start in 60 s:\n${output}`)), 60_000);
-        child.stdout.on("data", (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes("serving")) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        child.on("exit", (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
-      });
+    await withServe([], (output) => output.includes("serving"), async (child) => {
       // Startup's own work (the hardware probe, the first console text) settles first.
       await sleep(2_000);
       const before = await mainThreadSwitches(child.pid!);
@@ -47,10 +28,6 @@ describe("an idle serve", () => {
       // wakes more go to the log and the garbage collector.
       expect(woken).toBeGreaterThan(0);
       expect(woken).toBeLessThan(40);
-    } finally {
-      child.kill("SIGTERM");
-      await new Promise((resolve) => child.once("close", resolve));
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -2,40 +2,12 @@
  * `chaibox serve`'s log: human lines with `--log-format pretty` (what a terminal gets), the setup code on its
  * own line; JSON when stdout is not a terminal (under systemd, piped).
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveLogFormat } from "../../src/cli/log-output.js";
-import { cliArgs } from "../helpers/cli.js";
+import { withServe } from "../helpers/cli.js";
 
 /** Runs serve until its output shows the setup code, then stops it; returns what it printed. */
-async function serveUntilSetupCode(format: string[]): Promise<string> {
-  const dataDir = await mkdtemp(join(tmpdir(), "chaibox-log-"));
-  const child = spawn(process.execPath, [...cliArgs, "serve", "--port", "0", "--host", "127.0.0.1", "--no-mdns", "--data-dir", dataDir, ...format], {
-    env: { ...process.env, JOURNAL_STREAM: undefined, INVOCATION_ID: undefined, NOTIFY_SOCKET: undefined },
-  });
-  let output = "";
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no setup code in 60 s:\n${output}`)), 60_000);
-      child.stdout.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-        if (/Setup code: \S+/.test(output) && output.includes("serving")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.on("exit", (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
-    });
-  } finally {
-    child.kill("SIGTERM");
-    await new Promise((resolve) => child.once("close", resolve));
-    await rm(dataDir, { recursive: true, force: true });
-  }
-  return output;
-}
+const serveUntilSetupCode = (format: string[]): Promise<string> => withServe(format, (output) => /Setup code: \S+/.test(output) && output.includes("serving"));
 
 describe("serve's log", () => {
   it("picks human lines on a terminal and JSON under systemd or when piped", () => {
