@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -56,14 +56,15 @@ export async function readRootFile(disk: string, path: string): Promise<string> 
   return out.replace(/^debugfs: .*\n/, "");
 }
 
-/** Writes (replaces) files in the root file system, owned by root with mode 0644. */
+/** Writes (replaces) files in the root file system, owned by root with mode 0644, making their folder if need be. */
 export async function writeRootFiles(disk: string, dir: string, files: Record<string, string>): Promise<void> {
   const commands: string[] = [];
   let n = 0;
   for (const [path, content] of Object.entries(files)) {
     const local = join(dir, `root-file-${n++}`);
     await writeFile(local, content, { mode: 0o644 });
-    commands.push(`rm ${path}`, `write ${local} ${path}`, `sif ${path} uid 0`, `sif ${path} gid 0`, `sif ${path} mode 0100644`);
+    // mkdir and rm complain, and debugfs goes on, where the folder exists or the file does not.
+    commands.push(`mkdir ${dirname(path)}`, `rm ${path}`, `write ${local} ${path}`, `sif ${path} uid 0`, `sif ${path} gid 0`, `sif ${path} mode 0100644`);
   }
   await debugfs(disk, commands, true);
 }

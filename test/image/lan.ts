@@ -6,8 +6,10 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { Host, start, until, type Proc } from "../system/mdns/hosts.js";
+import type { Vm } from "./vm.js";
 
 const run = promisify(execFile);
 const ip = (...args: string[]) => run("ip", args);
@@ -58,12 +60,23 @@ export class Lan {
     await this.computer.startAvahi();
   }
 
-  /** The address dnsmasq leased to the VM, once it has one. */
-  async leasedAddress(ms: number): Promise<string> {
-    return until("a DHCP lease for the VM", async () => {
+  /**
+   * The address dnsmasq leased to `vm`, once it has one; gives up `ms` after the machine's power-on, or as
+   * soon as qemu is no longer running, with what dnsmasq and the serial console show.
+   */
+  async leasedAddress(vm: Vm, ms: number): Promise<{ address: string; ms: number }> {
+    const deadline = vm.startedAt + ms;
+    for (;;) {
       const leases = await readFile(this.leases, "utf8").catch(() => "");
-      return leases.split("\n").map((line) => line.split(" ")[2]).find((address) => address?.startsWith("10.232.0."));
-    }, ms);
+      const address = leases.split("\n").map((line) => line.split(" ")[2]).find((candidate) => candidate?.startsWith("10.232.0."));
+      if (address !== undefined) return { address, ms: Date.now() - vm.startedAt };
+      const stopped = vm.stopped();
+      if (stopped !== undefined || Date.now() > deadline) {
+        const why = stopped ?? `no DHCP lease for the VM within ${ms} ms of power-on`;
+        throw new Error(`${why}\ndnsmasq's log:\n${this.dhcp?.output().slice(-3000)}\nthe serial console's end:\n${(await vm.serial()).slice(-4000)}`);
+      }
+      await sleep(250);
+    }
   }
 
   async dispose(): Promise<void> {

@@ -69,6 +69,13 @@ export class Vm {
     this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
   }
 
+  /** Why the machine is no longer running (qemu's exit and its own words), or undefined while it runs. */
+  stopped(): string | undefined {
+    if (this.child === undefined) return "the machine was never started";
+    if (this.child.exitCode === null && this.child.signalCode === null) return undefined;
+    return `qemu exited (${this.child.exitCode ?? this.child.signalCode}): ${this.stderr.trim() || "nothing on its stderr"}`;
+  }
+
   /** The serial console so far, as plain text. */
   async serial(): Promise<string> {
     return plainText(await readFile(this.serialLog, "utf8").catch(() => ""));
@@ -80,7 +87,8 @@ export class Vm {
     for (;;) {
       const match = (await this.serial()).match(pattern);
       if (match) return match;
-      if (this.child?.exitCode !== null) throw new Error(`qemu exited: ${this.stderr}`);
+      const stopped = this.stopped();
+      if (stopped !== undefined) throw new Error(stopped);
       if (Date.now() > deadline) throw new Error(`no ${pattern} on the serial console after ${ms} ms; its end:\n${(await this.serial()).slice(-3000)}`);
       await sleep(250);
     }
