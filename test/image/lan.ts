@@ -62,7 +62,7 @@ export class Lan {
 
   /**
    * The address dnsmasq leased to `vm`, once it has one; gives up `ms` after the machine's power-on, or as
-   * soon as qemu is no longer running, with what dnsmasq and the serial console show.
+   * soon as qemu or dnsmasq is no longer running, with what dnsmasq and the serial console show.
    */
   async leasedAddress(vm: Vm, ms: number): Promise<{ address: string; ms: number }> {
     const deadline = vm.startedAt + ms;
@@ -70,7 +70,8 @@ export class Lan {
       const leases = await readFile(this.leases, "utf8").catch(() => "");
       const address = leases.split("\n").map((line) => line.split(" ")[2]).find((candidate) => candidate?.startsWith("10.232.0."));
       if (address !== undefined) return { address, ms: Date.now() - vm.startedAt };
-      const stopped = vm.stopped();
+      const dhcpExit = this.dhcp?.child.exitCode ?? this.dhcp?.child.signalCode ?? undefined;
+      const stopped = vm.stopped() ?? (dhcpExit === undefined ? undefined : `dnsmasq exited (${dhcpExit})`);
       if (stopped !== undefined || Date.now() > deadline) {
         const why = stopped ?? `no DHCP lease for the VM within ${ms} ms of power-on`;
         throw new Error(`${why}\ndnsmasq's log:\n${this.dhcp?.output().slice(-3000)}\nthe serial console's end:\n${(await vm.serial()).slice(-4000)}`);
